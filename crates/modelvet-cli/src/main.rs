@@ -1,0 +1,128 @@
+//! `modelvet`: vet model files before they reach production.
+//!
+//! Glue only: argument parsing, file I/O, terminal rendering and exit codes.
+//! Every decision is made in `modelvet-core`.
+
+mod files;
+mod render;
+mod scan;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use modelvet_core::Severity;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: nothing at or above the threshold.
+const EXIT_CLEAN: u8 = 0;
+/// Exit code: a finding at or above the threshold.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit code: an error, or something that could not be scanned (fail closed).
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "modelvet",
+    version,
+    about = "Vet ML model files statically: formats, embedded code, hashes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files and folders (recursively) without executing anything in them.
+    ///
+    /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 an error or a
+    /// file that could not be scanned completely.
+    Scan(ScanArgs),
+    /// List every rule modelvet can raise.
+    Rules,
+}
+
+#[derive(Debug, clap::Args)]
+struct ScanArgs {
+    /// Files or folders to scan.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Lowest severity that fails the scan (exit code 1).
+    #[arg(long, default_value = "high", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Files scanned in parallel (default: number of CPUs).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// A readable table.
+    Text,
+    /// The JSON report (docs/report.schema.json).
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+        .map_err(|e: modelvet_core::severity::UnknownSeverity| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Rules => {
+            let mut out = std::io::stdout().lock();
+            for rule in modelvet_core::rules::all() {
+                writeln!(out, "{:<36} {:<8} {}", rule.id, rule.severity, rule.summary)?;
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Scan(args) => {
+            let report = scan::scan_paths(&args.paths, args.fail_on, args.jobs)?;
+            let text = match args.format {
+                OutputFormat::Json => report.to_json_pretty() + "\n",
+                OutputFormat::Text => render::text(&report),
+            };
+            match &args.output {
+                Some(path) => std::fs::write(path, text)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => write_stdout(&text)?,
+            }
+            Ok(exit_code(&report))
+        }
+    }
+}
+
+/// Write to stdout, treating a closed pipe (`| head`) as success.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn exit_code(report: &modelvet_core::Report) -> u8 {
+    match report.verdict {
+        modelvet_core::Verdict::Error => EXIT_ERROR,
+        modelvet_core::Verdict::Fail => EXIT_FINDINGS,
+        modelvet_core::Verdict::Pass | modelvet_core::Verdict::Warn => EXIT_CLEAN,
+    }
+}

@@ -1,0 +1,14 @@
+//! Static scanners, one family of formats per module.
+//!
+//! Each family exposes the same four items to the driver in [`crate::scan`]:
+//! `RULES` (its rules), a limits struct (its named limits, part of
+//! [`crate::Limits`]), `sniff` (recognise its formats by content) and `scan`
+//! (analyse a file already recognised, possibly refining the format).
+//! Parsers read through checked slices and never panic on input.
+
+pub mod archive;
+pub mod graphs;
+pub mod numpy;
+pub mod pickle;
+pub mod repo;
+pub mod tensors;

@@ -1,0 +1,354 @@
+//! The scan driver: detect a file's format and run the matching scanner.
+
+use crate::finding::{Finding, Location};
+use crate::format::{self, Format, Sniff};
+use crate::formats;
+use crate::limits::Limits;
+use crate::report::ScanError;
+use crate::rule::Rule;
+use crate::severity::Severity;
+use crate::source::{read_window, ByteSource, ReadError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Settings of one scan (embedded in the report so it can be reproduced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ScanOptions {
+    /// Findings at or above this severity make the verdict `fail`.
+    pub fail_on: Severity,
+    /// Parser limits.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            fail_on: Severity::High,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What scanning one artifact produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ArtifactScan {
+    /// The detected format (refined by the scanner).
+    pub format: Option<Format>,
+    /// Findings, in the order they were raised.
+    pub findings: Vec<Finding>,
+    /// What could not be scanned (fail closed).
+    pub errors: Vec<ScanError>,
+    /// Format-specific facts (tensor counts, architecture, pickle globals, ...).
+    pub facts: BTreeMap<String, serde_json::Value>,
+}
+
+/// The format could not be recognised.
+pub static UNKNOWN_FORMAT: Rule = Rule {
+    id: "unknown-format",
+    severity: Severity::Low,
+    summary: "The file's content matches no format modelvet knows, so nothing vouches for it.",
+    docs: r#"
+## Why it matters
+modelvet recognises formats from their content, never from the file name. A file that
+matches no known format was not analysed: it may be harmless data (a tokenizer model, a
+vocabulary in an unusual encoding) or a payload in a format a loader will still accept.
+
+## What to do
+Check what the file is and which code loads it. If it is loaded by a library that
+deserialises objects, treat it as untrusted code.
+"#,
+};
+
+/// The extension claims one format; the content is another.
+pub static EXTENSION_MISMATCH: Rule = Rule {
+    id: "extension-mismatch",
+    severity: Severity::Medium,
+    summary: "The file's extension claims one format but its content is another.",
+    docs: r#"
+## Why it matters
+Loaders usually decide by content (`torch.load` opens a zip or a pickle whatever the file
+is called), while people and some scanners decide by the name. A `.safetensors` file that
+is really a pickle, or a `.bin` that is really an executable, is either a mistake or an
+attempt to slip past a name-based check.
+
+## Example
+`model.safetensors` whose content starts with the pickle opcode `\x80\x04`.
+
+## What to do
+Rename the file after its real format, or replace it with the format its name promises.
+"#,
+};
+
+/// Too many findings in one artifact; the rest are summarised.
+pub static FINDINGS_TRUNCATED: Rule = Rule {
+    id: "findings-truncated",
+    severity: Severity::Info,
+    summary: "An artifact raised more findings than the per-artifact limit; the rest were counted, not listed.",
+    docs: r#"
+## Why it matters
+A hostile file can raise millions of findings to drown a report. modelvet keeps the first
+`limits.scan.max_findings_per_artifact` and reports how many more there were. The
+verdict still accounts for every finding's severity.
+"#,
+};
+
+/// Rules owned by the scan driver.
+pub const RULES: &[&Rule] = &[&UNKNOWN_FORMAT, &EXTENSION_MISMATCH, &FINDINGS_TRUNCATED];
+
+/// Scan state shared by every scanner during one artifact's scan.
+///
+/// Scanners raise findings with [`ScanCtx::finding`] + [`ScanCtx::push`], report
+/// incomplete work with [`ScanCtx::error`] / [`ScanCtx::limit_hit`], and recurse
+/// into containers with [`ScanCtx::scan_nested`]; locations are wrapped in the
+/// chain of archive members automatically.
+pub struct ScanCtx<'o> {
+    opts: &'o ScanOptions,
+    artifact: String,
+    members: Vec<String>,
+    out: ArtifactScan,
+    dropped: u64,
+    dropped_max: Option<Severity>,
+}
+
+impl<'o> ScanCtx<'o> {
+    /// A context for the artifact at `artifact` (its path, as shown to users).
+    pub fn new(artifact: impl Into<String>, opts: &'o ScanOptions) -> ScanCtx<'o> {
+        ScanCtx {
+            opts,
+            artifact: artifact.into(),
+            members: Vec::new(),
+            out: ArtifactScan::default(),
+            dropped: 0,
+            dropped_max: None,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.opts.limits
+    }
+
+    /// The scan options in force.
+    pub fn options(&self) -> &ScanOptions {
+        self.opts
+    }
+
+    /// The artifact path.
+    pub fn artifact(&self) -> &str {
+        &self.artifact
+    }
+
+    /// Nesting depth: 0 for the artifact itself, 1 inside one archive member, ...
+    pub fn depth(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The chain of archive members currently being scanned, outermost first.
+    pub fn member_path(&self) -> &[String] {
+        &self.members
+    }
+
+    /// Name of the file or member being scanned (for extension hints).
+    pub fn current_name(&self) -> &str {
+        self.members.last().unwrap_or(&self.artifact)
+    }
+
+    fn wrap(&self, mut location: Location) -> Location {
+        for member in self.members.iter().rev() {
+            location = location.in_member(member.clone());
+        }
+        location
+    }
+
+    /// Start a finding of `rule` at `location` (relative to the current member).
+    pub fn finding(
+        &self,
+        rule: &'static Rule,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding::new(rule, self.artifact.clone(), self.wrap(location), message)
+    }
+
+    /// Record a finding.
+    pub fn push(&mut self, finding: Finding) {
+        let cap = self.opts.limits.scan.max_findings_per_artifact as usize;
+        if self.out.findings.len() < cap {
+            self.out.findings.push(finding);
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+            self.dropped_max = self.dropped_max.max(Some(finding.severity));
+        }
+    }
+
+    /// Record that part of the artifact could not be scanned.
+    pub fn error(&mut self, message: impl Into<String>) {
+        let mut message = message.into();
+        if !self.members.is_empty() {
+            message = format!("{}: {message}", self.members.join(": "));
+        }
+        self.out.errors.push(ScanError {
+            artifact: self.artifact.clone(),
+            message,
+        });
+    }
+
+    /// Record that the named limit stopped the scan (fail closed).
+    pub fn limit_hit(&mut self, limit: &str, value: impl std::fmt::Display, what: &str) {
+        self.error(format!(
+            "limit `{limit}` ({value}) reached {what}; the rest was not scanned"
+        ));
+    }
+
+    /// Record a format-specific fact (merged into the artifact's `facts`).
+    /// Facts of nested members are keyed by member path.
+    pub fn fact(&mut self, key: &str, value: serde_json::Value) {
+        let key = if self.members.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}:{key}", self.members.join(":"))
+        };
+        self.out.facts.insert(key, value);
+    }
+
+    /// Set the artifact's format (only at depth 0; nested formats are facts).
+    pub fn set_format(&mut self, format: Format) {
+        if self.members.is_empty() {
+            self.out.format = Some(format);
+        }
+    }
+
+    /// Detect and scan `src` as member `member` of the current container.
+    /// Returns the member's detected format. Enforces `limits.scan.max_nesting`.
+    pub fn scan_nested(&mut self, member: &str, src: &mut dyn ByteSource) -> Option<Format> {
+        let max = self.opts.limits.scan.max_nesting;
+        if self.members.len() >= max as usize {
+            self.limit_hit("scan.max_nesting", max, &format!("at member `{member}`"));
+            return None;
+        }
+        self.members.push(member.to_owned());
+        let format = detect_and_scan(src, self);
+        self.members.pop();
+        Some(format)
+    }
+
+    fn finish(mut self) -> ArtifactScan {
+        if self.dropped > 0 {
+            let sev = self.dropped_max.unwrap_or(Severity::Info);
+            let f = Finding::new(
+                &FINDINGS_TRUNCATED,
+                self.artifact.clone(),
+                Location::File,
+                format!(
+                    "{} more findings were not listed (highest severity among them: {sev})",
+                    self.dropped
+                ),
+            )
+            .with_severity(sev);
+            self.out.findings.push(f);
+        }
+        self.out
+    }
+}
+
+/// Detect the format of one artifact and scan it statically.
+///
+/// `path` is how the artifact is named in the report (relative path, member
+/// name or URL). Never panics; content problems become findings, source
+/// failures and limit hits become errors.
+pub fn scan_artifact(path: &str, src: &mut dyn ByteSource, opts: &ScanOptions) -> ArtifactScan {
+    let mut ctx = ScanCtx::new(path, opts);
+    let format = detect_and_scan(src, &mut ctx);
+    ctx.set_format(format);
+    ctx.finish()
+}
+
+fn detect_and_scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Format {
+    let detected = match detect(src, ctx) {
+        Ok(f) => f,
+        Err(e) => {
+            ctx.error(format!("could not read: {e}"));
+            return Format::Unknown;
+        }
+    };
+    let refined = match dispatch(detected, src, ctx) {
+        Ok(f) => f,
+        Err(e) => {
+            ctx.error(format!("could not read: {e}"));
+            detected
+        }
+    };
+    check_extension(refined, ctx);
+    if refined == Format::Unknown {
+        let f = ctx.finding(
+            &UNKNOWN_FORMAT,
+            Location::File,
+            "content matches no known format; it was not analysed",
+        );
+        ctx.push(f.with_help(
+            "find out what loads this file; treat it as untrusted if a deserialiser does",
+        ));
+    }
+    refined
+}
+
+/// Read the head and tail windows and sniff the format.
+pub fn detect(src: &mut dyn ByteSource, ctx: &ScanCtx<'_>) -> Result<Format, ReadError> {
+    let limits = &ctx.limits().scan;
+    let len = src.len();
+    let head = read_window(src, 0, u64::from(limits.sniff_head_bytes))?;
+    let tail_len = u64::from(limits.sniff_tail_bytes).min(len);
+    let tail = if len <= head.len() as u64 {
+        head.clone()
+    } else {
+        read_window(src, len - tail_len, tail_len)?
+    };
+    Ok(format::sniff(&Sniff {
+        head: &head,
+        tail: &tail,
+        len,
+        path: ctx.current_name(),
+    }))
+}
+
+fn dispatch(
+    format: Format,
+    src: &mut dyn ByteSource,
+    ctx: &mut ScanCtx<'_>,
+) -> Result<Format, ReadError> {
+    use Format::*;
+    match format {
+        Pickle => formats::pickle::scan(format, src, ctx),
+        PytorchZip | PytorchLegacy | PytorchTar | Torchscript | Joblib | Zip | Tar | Gzip
+        | Bzip2 | Xz | Lz4 | Zstd => formats::archive::scan(format, src, ctx),
+        Npy | Npz => formats::numpy::scan(format, src, ctx),
+        Safetensors | Gguf | Tflite | FlaxMsgpack => formats::tensors::scan(format, src, ctx),
+        Onnx | Keras | Hdf5 | TfSavedModel => formats::graphs::scan(format, src, ctx),
+        Python | Shell | Elf | Pe | MachO | Notebook | LfsPointer | Json | Text => {
+            formats::repo::scan(format, src, ctx)
+        }
+        Empty | Unknown => Ok(format),
+    }
+}
+
+fn check_extension(format: Format, ctx: &mut ScanCtx<'_>) {
+    let ext = format::extension(ctx.current_name());
+    let Some(expected) = format::expected_for_extension(&ext) else {
+        return;
+    };
+    if expected.contains(&format) || format == Format::Unknown {
+        return;
+    }
+    let f = ctx.finding(
+        &EXTENSION_MISMATCH,
+        Location::File,
+        format!("named `.{ext}` but the content is {format}"),
+    );
+    let expected: Vec<&str> = expected.iter().map(|f| f.as_str()).collect();
+    ctx.push(f.with_help(format!(
+        "a `.{ext}` file should hold {}; rename it after its real format or replace it",
+        expected.join(" or ")
+    )));
+}
