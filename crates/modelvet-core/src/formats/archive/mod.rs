@@ -6,6 +6,8 @@ use crate::scan::ScanCtx;
 use crate::source::{ByteSource, ReadError};
 use serde::{Deserialize, Serialize};
 
+pub mod zip;
+
 /// Rules raised by this family.
 pub const RULES: &[&Rule] = &[];
 

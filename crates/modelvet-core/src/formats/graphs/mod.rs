@@ -27,3 +27,13 @@ pub fn scan(
 ) -> Result<Format, ReadError> {
     Ok(format)
 }
+
+/// Scan a Keras 3 `.keras` archive whose directory has been read (called by
+/// the zip scanner once it recognises `config.json` + `metadata.json`).
+pub fn scan_keras_archive(
+    _src: &mut dyn ByteSource,
+    _dir: &crate::formats::archive::zip::ZipDirectory,
+    _ctx: &mut ScanCtx<'_>,
+) -> Result<(), ReadError> {
+    Ok(())
+}
