@@ -126,7 +126,14 @@ pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
     loop {
         match machine.step(&mut input) {
             Ok(None) => {}
-            Ok(Some(_)) => return (machine.ops >= 3).then_some(Format::Pickle),
+            // `N.` is text as much as a pickle; an import is not.
+            Ok(Some(_)) => {
+                let imports = machine
+                    .events
+                    .iter()
+                    .any(|e| matches!(e, vm::Event::Import { .. }));
+                return (machine.ops >= 3 || imports).then_some(Format::Pickle);
+            }
             Err(error::Halt::Truncated(_)) if cut && machine.ops > SNIFF_MIN_OPS => {
                 return Some(Format::Pickle)
             }

@@ -142,6 +142,7 @@ fn write_val(out: &mut String, v: &Val, depth: usize) {
             write_items(out, items, *len, depth);
             out.push(']');
         }
+        Node::Set(items, _, false) if items.is_empty() => out.push_str("set()"),
         Node::Set(items, len, frozen) => {
             out.push_str(if *frozen { "frozenset({" } else { "{" });
             write_items(out, items, *len, depth);
