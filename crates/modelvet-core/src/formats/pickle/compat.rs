@@ -61,8 +61,11 @@ pub const IMPORT_MAPPING: &[(&str, &str)] = &[
     ("xmlrpclib", "xmlrpc.client"),
 ];
 
+/// A `(module, name)` pair.
+type Name = (&'static str, &'static str);
+
 /// Name renames: `((module, name), (module, name))`.
-pub const NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
+pub const NAME_MAPPING: &[(Name, Name)] = &[
     (
         ("UserDict", "IterableUserDict"),
         ("collections", "UserDict"),

@@ -15,6 +15,7 @@ mod classify;
 mod compat;
 mod denylist;
 mod error;
+mod exec;
 mod input;
 mod joblib;
 mod ops;
@@ -27,6 +28,7 @@ mod value;
 mod vm;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests;
 
 pub use classify::{classify, Class};
