@@ -87,25 +87,19 @@ pub fn scan_stream(
                 pos = input.pos();
                 summary.end = pos;
                 if pos < len && !options.trailing_data_expected && !trailing_reported {
-                    let more = options.max_pickles.is_none_or(|max| summary.pickles < max);
-                    if more {
-                        trailing_reported = true;
-                        let f = ctx.finding(
-                            &TRAILING_DATA,
-                            Location::ByteRange {
-                                start: pos,
-                                end: len,
-                            },
-                            format!(
-                                "{} bytes follow the end of pickle #{} at byte {pos}",
-                                len - pos,
-                                index + 1
-                            ),
-                        );
-                        ctx.push(f.with_help(
-                            "a loader that calls pickle.load again reads these bytes; each further pickle is scanned too",
-                        ));
-                    }
+                    trailing_reported = true;
+                    let f = ctx.finding(
+                        &TRAILING_DATA,
+                        Location::ByteRange { start: pos, end: len },
+                        format!(
+                            "{} bytes follow the end of pickle #{} at byte {pos}",
+                            len - pos,
+                            index + 1
+                        ),
+                    );
+                    ctx.push(f.with_help(
+                        "a loader that calls pickle.load again reads these bytes; each further pickle is scanned too",
+                    ));
                 }
                 if pos < len && options.trailing_data_expected {
                     // The container expects raw data after its pickles.
