@@ -95,7 +95,9 @@ impl Machine<'_> {
             }
             _ => false,
         };
-        if !added {
+        if added {
+            self.track(target);
+        } else {
             self.check_mutation(target, op, offset, || {
                 let args = val(Node::List(items.clone(), items.len() as u64));
                 format!("{}.extend({})", render(target), render(&args))
@@ -123,7 +125,9 @@ impl Machine<'_> {
             }
             _ => false,
         };
-        if !added {
+        if added {
+            self.track(target);
+        } else {
             self.check_mutation(target, op, offset, || {
                 let first = pairs.first();
                 match first {
@@ -161,6 +165,7 @@ impl Machine<'_> {
         }
         if let Ok(Node::Call { state: slot, .. }) = target.try_borrow_mut().as_deref_mut() {
             *slot = Some(state.clone());
+            self.track(&target);
         }
         if let Some(array) = super::joblib::build(self, input, &target, &state, offset)? {
             self.pop()?;

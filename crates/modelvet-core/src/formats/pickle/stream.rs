@@ -90,7 +90,10 @@ pub fn scan_stream(
                     trailing_reported = true;
                     let f = ctx.finding(
                         &TRAILING_DATA,
-                        Location::ByteRange { start: pos, end: len },
+                        Location::ByteRange {
+                            start: pos,
+                            end: len,
+                        },
                         format!(
                             "{} bytes follow the end of pickle #{} at byte {pos}",
                             len - pos,

@@ -158,3 +158,56 @@ pub fn push_kept<T>(kept: &mut Vec<T>, len: &mut u64, item: T) {
     }
     *len = len.saturating_add(1);
 }
+
+impl Node {
+    /// Move this node's children out (leaving it childless).
+    pub fn take_children(&mut self, out: &mut Vec<Val>) {
+        match self {
+            Node::Tuple(items) | Node::List(items, _) | Node::Set(items, _, _) => {
+                out.append(items);
+            }
+            Node::Dict(pairs, _, _) => {
+                for (k, v) in pairs.drain(..) {
+                    out.push(k);
+                    out.push(v);
+                }
+            }
+            Node::DynamicGlobal(a, b) => {
+                out.push(std::mem::replace(a, leaf()));
+                out.push(std::mem::replace(b, leaf()));
+            }
+            Node::Call {
+                callable,
+                args,
+                kwargs,
+                state,
+                ..
+            } => {
+                out.push(std::mem::replace(callable, leaf()));
+                out.push(std::mem::replace(args, leaf()));
+                out.extend(kwargs.take());
+                out.extend(state.take());
+            }
+            _ => {}
+        }
+    }
+}
+
+fn leaf() -> Val {
+    Rc::new(RefCell::new(Node::None))
+}
+
+/// Values nest as deep as the stream says (`TUPLE1` repeated millions of
+/// times); dropping them must not recurse.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        self.take_children(&mut pending);
+        while let Some(v) = pending.pop() {
+            if let Ok(cell) = Rc::try_unwrap(v) {
+                let mut node = cell.into_inner();
+                node.take_children(&mut pending);
+            }
+        }
+    }
+}

@@ -12,7 +12,9 @@ use super::render::render_call;
 use super::resolve::resolve;
 use super::value::{val, with, CallKind, Node, Val};
 use super::PickleLimits;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::{Rc, Weak};
 
 /// Something the analysis reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +89,10 @@ pub struct Machine<'l> {
     pub(super) called: HashSet<String>,
     pub(super) call_events: usize,
     pub(super) nested: u32,
+    /// Containers mutated after creation: the only way to build reference
+    /// cycles, which are broken when the pickle's values are released.
+    mutated: Vec<Weak<RefCell<Node>>>,
+    mutated_seen: HashSet<usize>,
     /// Offset of the last opcode read.
     pub last_op: u64,
 }
@@ -108,11 +114,14 @@ impl<'l> Machine<'l> {
             call_events: 0,
             nested: 0,
             last_op: 0,
+            mutated: Vec::new(),
+            mutated_seen: HashSet::new(),
         }
     }
 
     /// Forget the state of the previous pickle (a new `pickle.load`).
     pub fn reset(&mut self) {
+        self.release();
         self.proto = 0;
         self.stack.clear();
         self.metastack.clear();
@@ -121,6 +130,26 @@ impl<'l> Machine<'l> {
         self.imported.clear();
         self.called.clear();
         self.call_events = 0;
+    }
+
+    /// Note that `v` was mutated (it may now be part of a cycle).
+    pub(super) fn track(&mut self, v: &Val) {
+        if self.mutated_seen.insert(Rc::as_ptr(v) as usize) {
+            self.mutated.push(Rc::downgrade(v));
+        }
+    }
+
+    /// Break every cycle among this pickle's values so they are freed.
+    fn release(&mut self) {
+        self.mutated_seen.clear();
+        for weak in std::mem::take(&mut self.mutated) {
+            let Some(v) = weak.upgrade() else { continue };
+            let mut children = Vec::new();
+            if let Ok(mut node) = v.try_borrow_mut() {
+                node.take_children(&mut children);
+            }
+            drop(children);
+        }
     }
 
     /// Run one pickle from the current position to its `STOP`; returns the result.
@@ -331,5 +360,14 @@ impl<'l> Machine<'l> {
             self.gadget(offset, msg, evidence())?;
         }
         Ok(())
+    }
+}
+
+impl Drop for Machine<'_> {
+    fn drop(&mut self) {
+        self.stack.clear();
+        self.metastack.clear();
+        self.memo.clear();
+        self.release();
     }
 }

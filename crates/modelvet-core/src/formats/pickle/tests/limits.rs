@@ -148,3 +148,21 @@ fn max_pickles() {
     assert!(scan.errors.is_empty());
     assert_eq!(scan.facts["pickle_stream"]["pickles"], 30);
 }
+
+#[test]
+fn deeply_nested_values_drop_without_recursion() {
+    // NONE then 200,000 TUPLE1: a tuple nested 200,000 deep.
+    let mut bytes = b"\x80\x02N".to_vec();
+    bytes.extend(std::iter::repeat_n(0x85u8, 200_000));
+    bytes.push(b'.');
+    let scan = scan_bytes(&bytes);
+    assert!(scan.errors.is_empty(), "{:#?}", scan.errors);
+    // A list chain built through the memo, top down.
+    let mut bytes = b"\x80\x02]q\x00".to_vec();
+    for _ in 0..100_000 {
+        bytes.extend_from_slice(b"h\x00]q\x00a0");
+    }
+    bytes.extend_from_slice(b"N.");
+    let scan = scan_bytes(&bytes);
+    assert!(scan.errors.is_empty(), "{:#?}", scan.errors);
+}
