@@ -59,7 +59,6 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ),
     ("torch.storage.UntypedStorage", TORCH_STORAGE),
     ("torch.storage.TypedStorage", TORCH_STORAGE),
-    ("torch.storage._load_from_bytes", TORCH_STORAGE),
     ("torch.UntypedStorage", TORCH_STORAGE),
     ("torch.FloatStorage", TORCH_STORAGE),
     ("torch.DoubleStorage", TORCH_STORAGE),

@@ -119,6 +119,7 @@ mod tests {
             Class::Allowed(_)
         ));
         assert!(matches!(classify("uuid.UUID"), Class::Allowed(_)));
+        assert!(matches!(classify("pathlib.PosixPath"), Class::Allowed(_)));
         assert!(matches!(classify("copyreg.__newobj__"), Class::Allowed(_)));
     }
 

@@ -114,6 +114,7 @@ fn files_logging_and_network() {
     assert_call_caught("io", "open", Severity::High);
     assert_call_caught("builtins", "open", Severity::High);
     assert_call_caught("shutil", "rmtree", Severity::High);
+    assert_call_caught("pathlib.Path", "write_text", Severity::High);
     assert_call_caught("socket", "create_connection", Severity::High);
     assert_call_caught("urllib.request", "urlopen", Severity::High);
     assert_call_caught("requests", "get", Severity::High);
@@ -146,6 +147,7 @@ fn torch_helpers_that_run_code() {
     );
     assert_call_caught("torch.serialization", "load", Severity::High);
     assert_call_caught("torch.jit", "load", Severity::High);
+    assert_call_caught("torch.storage", "_load_from_bytes", Severity::High);
     assert_call_caught(
         "torch.fx.graph_module",
         "reduce_graph_module",
