@@ -20,9 +20,6 @@ const WRAPPERS: &[&str] = &[
     "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
 ];
 
-/// Nested pickles followed inside object arrays.
-const MAX_NESTED: u32 = 8;
-
 fn is_wrapper(target: &Val) -> bool {
     let Some((callable, args)) = call_of(target) else {
         return false;
@@ -95,8 +92,9 @@ pub fn build(
         .and_then(dtype)
         .ok_or_else(|| Halt::malformed("joblib array wrapper without a readable dtype"))?;
     if dt.object {
-        if m.nested >= MAX_NESTED {
-            return Err(Halt::Limit("pickle.max_nesting", u64::from(MAX_NESTED)));
+        let max = m.limits.max_nested_pickles;
+        if m.nested >= max {
+            return Err(Halt::Limit("pickle.max_nested_pickles", u64::from(max)));
         }
         let start = input.file_pos();
         let saved = input.detach()?;

@@ -80,6 +80,9 @@ pub struct PickleLimits {
     pub max_findings: u32,
     /// Most pickles read from one stream. Default 10,000.
     pub max_pickles: u32,
+    /// Deepest nesting of pickles inside pickles (joblib object arrays hold
+    /// a nested pickle read by a fresh unpickler). Default 8.
+    pub max_nested_pickles: u32,
 }
 
 impl Default for PickleLimits {
@@ -93,12 +96,13 @@ impl Default for PickleLimits {
             max_line_bytes: 1 << 20,
             max_findings: 1000,
             max_pickles: 10_000,
+            max_nested_pickles: 8,
         }
     }
 }
 
-/// Opcodes a protocol 0 or 1 pickle can start with.
-const PLAIN_START: &[u8] = b"(}])NIJKLMFSTUVXGcilgP";
+/// Opcodes a protocol 0 or 1 pickle can start with (`PROTO 0/1` is legal too).
+const PLAIN_START: &[u8] = b"(}])NIJKLMFSTUVXGcilgP\x80";
 /// Opcodes run over the head when looking for a protocol 0/1 pickle.
 const SNIFF_OPS: u64 = 20_000;
 /// Opcodes a cut-off head must run cleanly to count as a pickle.
@@ -109,8 +113,7 @@ const SNIFF_MIN_OPS: u64 = 16;
 /// to a `STOP`, or runs cleanly until the head is cut off.
 pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
     match s.head {
-        [0x80, 2..=5] => return Some(Format::Pickle),
-        [0x80, 0..=5, next, ..] if ops::name(*next).is_some() => return Some(Format::Pickle),
+        [0x80, 2..=5, ..] => return Some(Format::Pickle),
         _ => {}
     }
     let first = *s.head.first()?;

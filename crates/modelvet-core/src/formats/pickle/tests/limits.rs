@@ -166,3 +166,24 @@ fn deeply_nested_values_drop_without_recursion() {
     let scan = scan_bytes(&bytes);
     assert!(scan.errors.is_empty(), "{:#?}", scan.errors);
 }
+
+#[test]
+fn max_nested_pickles() {
+    // joblib object arrays nested in each other's nested pickles.
+    let wrapper = modelvet_testkit::pickle::JOBLIB_OBJECT_ARRAY;
+    let nested_at = wrapper.windows(2).rposition(|w| w == b"\x80\x05").unwrap();
+    let head = &wrapper[..nested_at];
+    let mut bytes = Vec::new();
+    for _ in 0..5 {
+        bytes.extend_from_slice(head);
+    }
+    bytes.extend_from_slice(b"\x80\x02N.");
+    bytes.extend(std::iter::repeat_n(b'.', 5));
+    assert_limit(
+        &scan_with(&bytes, &opts(|l| l.max_nested_pickles = 3)),
+        "pickle.max_nested_pickles",
+    );
+    let scan = scan_with(&bytes, &opts(|l| l.max_nested_pickles = 8));
+    assert!(scan.errors.is_empty(), "{:#?}", scan.errors);
+    assert!(scan.findings.is_empty(), "{:#?}", scan.findings);
+}

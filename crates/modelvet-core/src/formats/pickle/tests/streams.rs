@@ -150,3 +150,16 @@ fn sniff_rejects_text() {
         );
     }
 }
+
+#[test]
+fn sniff_protocol_header() {
+    assert_eq!(sniff_bytes(b"\x80\x02N.", 4), Some(crate::Format::Pickle));
+    assert_eq!(sniff_bytes(b"\x80\x05", 2), Some(crate::Format::Pickle));
+    // PROTO 0/1 is legal but must run like a pickle.
+    assert_eq!(
+        sniff_bytes(b"\x80\x01]q\x00K\x01a.", 9),
+        Some(crate::Format::Pickle)
+    );
+    assert_eq!(sniff_bytes(b"\x80\x01\xff\xfe\x00", 5), None);
+    assert_eq!(sniff_bytes(b"\x80\x09N.", 4), None);
+}
