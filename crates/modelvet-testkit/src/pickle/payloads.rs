@@ -49,6 +49,9 @@ pub fn torch_state_dict(tensors: &[TensorSpec]) -> Vec<u8> {
     }
     let mut rebuild: Option<u32> = None;
     let mut storages: Vec<(String, u32)> = Vec::new();
+    // Interned literals ('storage', 'cpu') are memoized once and fetched after.
+    let mut storage_str: Option<u32> = None;
+    let mut cpu_str: Option<u32> = None;
     for (i, t) in tensors.iter().enumerate() {
         p.str(&t.name);
         match rebuild {
@@ -63,7 +66,15 @@ pub fn torch_state_dict(tensors: &[TensorSpec]) -> Vec<u8> {
         p.mark();
         // Persistent id tuple.
         p.mark();
-        p.str("storage");
+        match storage_str {
+            Some(m) => {
+                p.get(m);
+            }
+            None => {
+                storage_str = Some(p.next_memo());
+                p.str("storage");
+            }
+        }
         match storages.iter().find(|(s, _)| *s == t.storage) {
             Some((_, m)) => {
                 p.get(*m);
@@ -74,7 +85,17 @@ pub fn torch_state_dict(tensors: &[TensorSpec]) -> Vec<u8> {
             }
         }
         let numel: i64 = t.shape.iter().product();
-        p.str(&i.to_string()).str("cpu").int(numel);
+        p.str(&i.to_string());
+        match cpu_str {
+            Some(m) => {
+                p.get(m);
+            }
+            None => {
+                cpu_str = Some(p.next_memo());
+                p.str("cpu");
+            }
+        }
+        p.int(numel);
         p.tuple_mark().memoize().binpersid();
         p.int(0);
         int_tuple(&mut p, &t.shape);

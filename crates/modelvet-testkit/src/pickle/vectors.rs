@@ -70,3 +70,30 @@ fn joblib_dump_matches_joblib() {
     let want: &[u8] = b"\x80\x04\x95\xd7\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01w\x94\x8c\x13joblib.numpy_pickle\x94\x8c\x11NumpyArrayWrapper\x94\x93\x94)\x81\x94}\x94(\x8c\x08subclass\x94\x8c\x05numpy\x94\x8c\x07ndarray\x94\x93\x94\x8c\x05shape\x94K\x03\x85\x94\x8c\x05order\x94\x8c\x01C\x94\x8c\x05dtype\x94h\x08\x8c\x05dtype\x94\x93\x94\x8c\x02f8\x94\x89\x88\x87\x94R\x94(K\x03\x8c\x01<\x94NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t\x94b\x8c\nallow_mmap\x94\x88\x8c\x1bnumpy_array_alignment_bytes\x94K\x10ub\r\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf0?\x00\x00\x00\x00\x00\x00\x00@s.";
     assert_eq!(joblib_dict_f64(3), want);
 }
+
+/// `torch.save(state_dict)`'s `data.pkl`: torch's pickler (protocol 2, the
+/// persistent ids of `torch/serialization.py`, `Tensor.__reduce_ex__` returning
+/// `_rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())`)
+/// reproduced with stand-in `torch` modules:
+/// ```python
+/// class P(pickle.Pickler):
+///     def persistent_id(self, obj):
+///         if isinstance(obj, Storage): return ('storage', obj.typ, obj.key, 'cpu', obj.numel)
+/// sd = OrderedDict(linear.weight=f32[4,3], linear.bias=f32[4], embed.weight=f16[10,2,2])
+/// sd._metadata = OrderedDict([('', {'version': 1})])
+/// P(buf, protocol=2).dump(sd)
+/// ```
+#[test]
+fn torch_state_dict_matches_torch_pickler() {
+    let want: &[u8] = b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01(X\r\x00\x00\x00linear.weightq\x02ctorch._utils\n_rebuild_tensor_v2\nq\x03((X\x07\x00\x00\x00storageq\x04ctorch\nFloatStorage\nq\x05X\x01\x00\x00\x000q\x06X\x03\x00\x00\x00cpuq\x07K\x0ctq\x08QK\x00K\x04K\x03\x86q\tK\x03K\x01\x86q\n\x89h\x00)Rq\x0btq\x0cRq\rX\x0b\x00\x00\x00linear.biasq\x0eh\x03((h\x04h\x05X\x01\x00\x00\x001q\x0fh\x07K\x04tq\x10QK\x00K\x04\x85q\x11K\x01\x85q\x12\x89h\x00)Rq\x13tq\x14Rq\x15X\x0c\x00\x00\x00embed.weightq\x16h\x03((h\x04ctorch\nHalfStorage\nq\x17X\x01\x00\x00\x002q\x18h\x07K(tq\x19QK\x00K\nK\x02K\x02\x87q\x1aK\x04K\x02K\x01\x87q\x1b\x89h\x00)Rq\x1ctq\x1dRq\x1eu}q\x1fX\t\x00\x00\x00_metadataq h\x00)Rq!X\x00\x00\x00\x00q\"}q#X\x07\x00\x00\x00versionq$K\x01sssb.";
+    let got = torch_state_dict(&[
+        TensorSpec::f32("linear.weight", &[4, 3]),
+        TensorSpec::f32("linear.bias", &[4]),
+        TensorSpec {
+            name: "embed.weight".into(),
+            storage: "HalfStorage".into(),
+            shape: vec![10, 2, 2],
+        },
+    ]);
+    assert_eq!(got, want);
+}
