@@ -377,3 +377,27 @@ fn extension_codes_are_unknown() {
     let scan = scan_bytes(b"\x80\x02\x82\x00.");
     assert_eq!(with_rule(&scan, "pickle-malformed").len(), 1);
 }
+
+#[test]
+fn lesser_known_code_runners() {
+    assert_call_caught("pydoc", "pipepager", Severity::Critical);
+    assert_call_caught(
+        "lib2to3.pgen2.pgen.ParserGenerator",
+        "make_label",
+        Severity::Critical,
+    );
+    assert_call_caught("bdb.Bdb", "run", Severity::Critical);
+    assert_call_caught("idlelib.pyshell", "ModifiedInterpreter", Severity::Critical);
+    assert_call_caught("tkinter", "Tcl", Severity::Critical);
+    assert_call_caught(
+        "transformers.dynamic_module_utils",
+        "get_class_from_dynamic_module",
+        Severity::Critical,
+    );
+    assert_call_caught(
+        "joblib.externals.cloudpickle.cloudpickle",
+        "_make_function",
+        Severity::Critical,
+    );
+    assert_call_caught("pandas.io.pickle", "read_pickle", Severity::Critical);
+}
