@@ -18,6 +18,7 @@ mod error;
 mod exec;
 mod input;
 mod joblib;
+mod memo;
 mod ops;
 mod render;
 mod resolve;

@@ -193,8 +193,13 @@ impl Node {
     }
 }
 
+thread_local! {
+    static LEAF: Val = Rc::new(RefCell::new(Node::None));
+}
+
+/// A shared childless placeholder (never the last reference, so never dropped here).
 fn leaf() -> Val {
-    Rc::new(RefCell::new(Node::None))
+    LEAF.with(Rc::clone)
 }
 
 /// Values nest as deep as the stream says (`TUPLE1` repeated millions of

@@ -8,12 +8,13 @@
 
 use super::error::Halt;
 use super::input::Input;
+use super::memo::Memo;
 use super::render::render_call;
 use super::resolve::resolve;
 use super::value::{val, with, CallKind, Node, Val};
 use super::PickleLimits;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::{Rc, Weak};
 
 /// Something the analysis reports.
@@ -80,7 +81,7 @@ pub struct Machine<'l> {
     pub(super) stack: Vec<Val>,
     pub(super) metastack: Vec<Vec<Val>>,
     pub(super) below: usize,
-    pub(super) memo: HashMap<u64, Val>,
+    pub(super) memo: Memo,
     /// Opcodes executed so far in the stream.
     pub ops: u64,
     /// Events not yet taken by the driver.
@@ -106,7 +107,7 @@ impl<'l> Machine<'l> {
             stack: Vec::new(),
             metastack: Vec::new(),
             below: 0,
-            memo: HashMap::new(),
+            memo: Memo::default(),
             ops: 0,
             events: Vec::new(),
             imported: HashSet::new(),
@@ -245,18 +246,13 @@ impl<'l> Machine<'l> {
     }
 
     pub(super) fn memo_put(&mut self, idx: u64, v: Val) -> Result<(), Halt> {
-        if !self.memo.contains_key(&idx) && self.memo.len() as u64 >= self.limits.max_memo {
-            return Err(Halt::Limit("pickle.max_memo", self.limits.max_memo));
-        }
-        self.memo.insert(idx, v);
-        Ok(())
+        self.memo.put(idx, v, self.limits.max_memo)
     }
 
     pub(super) fn memo_get(&mut self, idx: u64) -> Result<(), Halt> {
         let v = self
             .memo
-            .get(&idx)
-            .cloned()
+            .get(idx)
             .ok_or_else(|| Halt::malformed(format!("memo value not found at index {idx}")))?;
         self.push(v)
     }
