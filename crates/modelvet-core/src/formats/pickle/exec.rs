@@ -183,7 +183,9 @@ impl Machine<'_> {
             return Err(Halt::Limit("pickle.max_ops", self.limits.max_ops));
         }
         self.ops = self.ops.saturating_add(1);
+        self.last_opcode = None;
         let op = input.u8("an opcode")?;
+        self.last_opcode = Some(op);
         match op {
             MARK => self.mark()?,
             STOP => return self.pop().map(Some),
@@ -380,7 +382,7 @@ impl Machine<'_> {
             }
             MEMOIZE => {
                 let v = self.top()?;
-                let idx = self.memo.len() as u64;
+                let idx = self.memo.len();
                 self.memo_put(idx, v)?;
             }
             GLOBAL => {

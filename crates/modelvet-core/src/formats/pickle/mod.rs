@@ -113,9 +113,8 @@ const SNIFF_MIN_OPS: u64 = 16;
 /// or (protocols 0 and 1, which have no header) a head that the machine runs
 /// to a `STOP`, or runs cleanly until the head is cut off.
 pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
-    match s.head {
-        [0x80, 2..=5, ..] => return Some(Format::Pickle),
-        _ => {}
+    if let [0x80, 2..=5, ..] = s.head {
+        return Some(Format::Pickle);
     }
     let first = *s.head.first()?;
     if !PLAIN_START.contains(&first) {

@@ -131,7 +131,10 @@ pub fn scan_stream(
                             offset: machine.last_op,
                             pickle: index,
                         },
-                        format!("the pickle is invalid here: {halt}"),
+                        format!(
+                            "the pickle is invalid at {}: {halt}",
+                            opcode_label(machine.last_opcode)
+                        ),
                     );
                     ctx.push(f.with_help(
                         "the loader stops at this point after running everything before it; what follows was scanned from the next protocol header",
@@ -165,6 +168,16 @@ pub fn scan_stream(
         Some(Halt::Read(e)) => Err(e),
         Some(other) => Err(ReadError::new(other.to_string())),
         None => Ok(summary),
+    }
+}
+
+fn opcode_label(op: Option<u8>) -> String {
+    match op {
+        Some(op) => match super::ops::name(op) {
+            Some(name) => format!("opcode {name}"),
+            None => format!("byte 0x{op:02x}"),
+        },
+        None => "the end of the data".to_owned(),
     }
 }
 

@@ -96,6 +96,8 @@ pub struct Machine<'l> {
     mutated_seen: HashSet<usize>,
     /// Offset of the last opcode read.
     pub last_op: u64,
+    /// The last opcode read (`None` when the stream ended before it).
+    pub last_opcode: Option<u8>,
 }
 
 impl<'l> Machine<'l> {
@@ -115,6 +117,7 @@ impl<'l> Machine<'l> {
             call_events: 0,
             nested: 0,
             last_op: 0,
+            last_opcode: None,
             mutated: Vec::new(),
             mutated_seen: HashSet::new(),
         }
