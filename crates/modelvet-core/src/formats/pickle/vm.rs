@@ -11,7 +11,7 @@ use super::input::Input;
 use super::memo::Memo;
 use super::render::render_call;
 use super::resolve::resolve;
-use super::value::{val, with, CallKind, Node, Val};
+use super::value::{items, val, with, CallKind, Node, Val};
 use super::PickleLimits;
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -69,6 +69,20 @@ pub enum Event {
         nested: bool,
     },
 }
+
+/// Allowed callables that call some of their arguments (by position) or
+/// `setattr` the keys of a state argument.
+const CALLS_ITS_ARGUMENTS: &[(&str, &[usize], Option<usize>)] = &[
+    ("torch._tensor._rebuild_from_type_v2", &[0, 1], Some(3)),
+    ("torch._tensor._rebuild_from_type", &[0, 1], None),
+    ("torch._utils._rebuild_parameter_with_state", &[], Some(3)),
+    ("copyreg._reconstructor", &[0, 1], None),
+    ("copyreg.__newobj__", &[0], None),
+    ("copyreg.__newobj_ex__", &[0], None),
+    ("collections.defaultdict", &[0], None),
+    ("numpy.random._pickle.__randomstate_ctor", &[1], None),
+    ("numpy.random._pickle.__generator_ctor", &[1], None),
+];
 
 /// Calls reported per pickle beyond the first call of each global.
 const MAX_CALL_EVENTS: usize = 256;
@@ -311,6 +325,9 @@ impl<'l> Machine<'l> {
             _ => None,
         })
         .flatten();
+        if let Some(Ok(name)) = &target {
+            self.check_arguments(name, kind, &callable, &args, kwargs.as_ref(), offset)?;
+        }
         match target {
             Some(Ok(name))
                 if self.called.insert(name.clone()) || self.call_events < MAX_CALL_EVENTS =>
@@ -337,6 +354,57 @@ impl<'l> Machine<'l> {
             kwargs,
             state: None,
         }))
+    }
+
+    /// Allowed callables that call or set what they are given: a computed
+    /// callable (the result of a call) or special attributes in their state
+    /// argument turn them into gadgets.
+    fn check_arguments(
+        &mut self,
+        name: &str,
+        kind: CallKind,
+        callable: &Val,
+        args: &Val,
+        kwargs: Option<&Val>,
+        offset: u64,
+    ) -> Result<(), Halt> {
+        let Some((callables, state)) = CALLS_ITS_ARGUMENTS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, c, s)| (*c, *s))
+        else {
+            return Ok(());
+        };
+        let Some(items) = items(args) else {
+            return Ok(());
+        };
+        let computed = callables.iter().find_map(|i| {
+            let arg = items.get(*i)?;
+            with(arg, |n| {
+                matches!(n, Node::Call { .. } | Node::Opaque(_) | Node::Buffer)
+            })
+            .unwrap_or(false)
+            .then_some(*i)
+        });
+        let dunder = state.and_then(|i| {
+            with(items.get(i)?, |n| match n {
+                Node::Dict(_, _, d) => d.clone(),
+                _ => None,
+            })
+            .flatten()
+        });
+        if let Some(i) = computed {
+            let what =
+                format!("`{name}` is given a computed callable (argument {i}), which it calls");
+            let evidence = render_call(kind, callable, args, kwargs);
+            self.gadget(offset, what, evidence)?;
+        }
+        if let Some(key) = dunder {
+            let what = format!("`{name}` is given state that sets the special attribute `{key}`");
+            let evidence = render_call(kind, callable, args, kwargs);
+            self.gadget(offset, what, evidence)?;
+        }
+        Ok(())
     }
 
     /// Flag mutation of a global (module, class or function) or of anything

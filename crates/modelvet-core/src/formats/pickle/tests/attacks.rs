@@ -401,3 +401,39 @@ fn lesser_known_code_runners() {
     );
     assert_call_caught("pandas.io.pickle", "read_pickle", Severity::Critical);
 }
+
+#[test]
+fn allowed_callables_given_computed_callables_or_special_state() {
+    // _rebuild_from_type_v2(func, new_type, args, state) calls func and sets state.
+    let mut p = Pickler::new(2);
+    p.global("torch._tensor", "_rebuild_from_type_v2");
+    p.mark();
+    p.global("collections", "OrderedDict")
+        .empty_tuple()
+        .reduce()
+        .memoize();
+    p.global("torch", "Tensor").empty_tuple();
+    p.empty_dict()
+        .str("__class__")
+        .global("argparse", "Namespace")
+        .setitem();
+    p.tuple_mark().reduce();
+    let scan = scan_bytes(&p.finish());
+    let g = with_rule(&scan, "pickle-gadget");
+    assert_eq!(g.len(), 2, "{:#?}", scan.findings);
+    assert!(
+        g[0].message.contains("computed callable (argument 0)"),
+        "{}",
+        g[0].message
+    );
+    assert!(g[1].message.contains("`__class__`"), "{}", g[1].message);
+    // The same call with a global callable and plain state is clean.
+    let mut p = Pickler::new(2);
+    p.global("torch._tensor", "_rebuild_from_type_v2");
+    p.mark();
+    p.global("torch._utils", "_rebuild_tensor_v2");
+    p.global("torch.nn.parameter", "Parameter").empty_tuple();
+    p.empty_dict().str("name").str("w").setitem();
+    p.tuple_mark().reduce();
+    assert_clean(&scan_bytes(&p.finish()));
+}
