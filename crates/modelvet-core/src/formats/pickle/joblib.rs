@@ -15,23 +15,44 @@ use super::input::Input;
 use super::value::{as_int, as_str, call_of, dict_get, items, val, with, Node, Val};
 use super::vm::{Event, Machine};
 
+/// joblib < 0.10: the array lives in a companion `.npy` file named by the wrapper.
+const COMPAT_WRAPPERS: &[&str] = &[
+    "joblib.numpy_pickle_compat.NDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
+];
+
 const WRAPPERS: &[&str] = &[
     "joblib.numpy_pickle.NumpyArrayWrapper",
     "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
 ];
 
-fn is_wrapper(target: &Val) -> bool {
+/// The class of the object `target` (through `copyreg._reconstructor` for
+/// protocols 0-1), if it is one of `classes`.
+fn instance_of(target: &Val, classes: &[&str]) -> bool {
     let Some((callable, args)) = call_of(target) else {
         return false;
     };
-    if WRAPPERS.contains(&callable.as_str()) {
+    if classes.contains(&callable.as_str()) {
         return true;
     }
-    // Protocols 0-1: copyreg._reconstructor(NumpyArrayWrapper, object, None).
     callable == "copyreg._reconstructor"
         && items(&args)
             .and_then(|a| a.first().and_then(super::value::as_global))
-            .is_some_and(|c| WRAPPERS.contains(&c.as_str()))
+            .is_some_and(|c| classes.contains(&c.as_str()))
+}
+
+fn is_wrapper(target: &Val) -> bool {
+    instance_of(target, WRAPPERS)
+}
+
+/// A companion file outside the dump's directory (`os.path.join` keeps an
+/// absolute second argument; `..` climbs out).
+fn escapes_directory(path: &str) -> bool {
+    path.starts_with('/')
+        || path.starts_with('\\')
+        || path.get(1..3) == Some(":\\")
+        || path.get(1..3) == Some(":/")
+        || path.split(['/', '\\']).any(|c| c == "..")
 }
 
 /// The instance dict `BUILD` gives the wrapper (`state` or `(state, slotstate)`).
@@ -84,6 +105,19 @@ pub fn build(
     state: &Val,
     offset: u64,
 ) -> Result<Option<Val>, Halt> {
+    if instance_of(target, COMPAT_WRAPPERS) {
+        let file = attribute(state, "filename").and_then(|f| as_str(&f));
+        if let Some(file) = file.filter(|f| escapes_directory(f)) {
+            m.events.push(Event::Gadget {
+                what: format!(
+                    "joblib.load reads the companion file `{file}`, outside the dump's directory, with allow_pickle=True"
+                ),
+                evidence: format!("numpy.load(os.path.join(dirname, {file:?}), allow_pickle=True)"),
+                offset,
+            });
+        }
+        return Ok(None);
+    }
     if !is_wrapper(target) {
         return Ok(None);
     }

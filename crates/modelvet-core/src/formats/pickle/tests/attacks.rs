@@ -437,3 +437,27 @@ fn allowed_callables_given_computed_callables_or_special_state() {
     p.tuple_mark().reduce();
     assert_clean(&scan_bytes(&p.finish()));
 }
+
+#[test]
+fn joblib_compat_wrapper_reads_companion_files() {
+    let wrapper = |file: &str| {
+        let mut p = Pickler::new(2);
+        p.global("joblib.numpy_pickle_compat", "NDArrayWrapper");
+        p.empty_tuple().newobj().memoize();
+        p.empty_dict().memoize().mark();
+        p.str("filename")
+            .str(file)
+            .str("subclass")
+            .global("numpy", "ndarray");
+        p.setitems().build();
+        scan_bytes(&p.finish())
+    };
+    let scan = wrapper("model.pkl_01.npy");
+    assert_eq!(dangerous(&scan).severity, Severity::High);
+    assert!(with_rule(&scan, "pickle-gadget").is_empty());
+    let scan = wrapper("/home/user/.ssh/id_rsa");
+    let g = with_rule(&scan, "pickle-gadget");
+    assert_eq!(g.len(), 1, "{:#?}", scan.findings);
+    assert!(g[0].message.contains("outside the dump's directory"));
+    assert_eq!(with_rule(&wrapper("../../x.npy"), "pickle-gadget").len(), 1);
+}
