@@ -117,3 +117,63 @@ fn joblib_object_array_payload_is_found() {
     assert_eq!(f.evidence.as_deref(), Some("os.system('id')"));
     assert!(with_rule(&scan, "pickle-trailing-data").is_empty());
 }
+
+/// Real `joblib.dump` / `pickle.dump` output of fitted scikit-learn estimators
+/// (`tests/fixtures/pickle/sklearn/generate.py`): structured-dtype inline
+/// arrays (tree nodes), random states, nested estimators.
+#[test]
+fn real_sklearn_dumps_are_clean() {
+    let files: [(&str, &[u8]); 8] = [
+        (
+            "lr.joblib",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/lr.joblib"),
+        ),
+        (
+            "rf.joblib",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/rf.joblib"),
+        ),
+        (
+            "gb.joblib",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/gb.joblib"),
+        ),
+        (
+            "pipe.joblib",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/pipe.joblib"),
+        ),
+        (
+            "dt.joblib",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/dt.joblib"),
+        ),
+        (
+            "tfidf.joblib",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/tfidf.joblib"),
+        ),
+        (
+            "dt.pkl",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/dt.pkl"),
+        ),
+        (
+            "rf.pkl",
+            include_bytes!("../../../../../../tests/fixtures/pickle/sklearn/rf.pkl"),
+        ),
+    ];
+    for (name, bytes) in files {
+        let scan = scan_bytes(bytes);
+        assert!(scan.findings.is_empty(), "{name}: {:#?}", scan.findings);
+        assert!(scan.errors.is_empty(), "{name}: {:#?}", scan.errors);
+        assert_eq!(
+            scan.facts["pickle_stream"]["end"],
+            bytes.len() as u64,
+            "{name}"
+        );
+        if name.ends_with(".joblib") {
+            assert!(
+                scan.facts["pickle_stream"]["joblib_arrays"]
+                    .as_u64()
+                    .unwrap()
+                    > 0,
+                "{name}"
+            );
+        }
+    }
+}
