@@ -461,3 +461,32 @@ fn joblib_compat_wrapper_reads_companion_files() {
     assert!(g[0].message.contains("outside the dump's directory"));
     assert_eq!(with_rule(&wrapper("../../x.npy"), "pickle-gadget").len(), 1);
 }
+
+/// Real `dill.dumps` / `cloudpickle.dumps` output of a lambda
+/// (`tests/fixtures/pickle/byvalue/generate.py`).
+#[test]
+fn real_by_value_function_pickles() {
+    for (name, bytes, builder) in [
+        (
+            "dill",
+            &include_bytes!("../../../../../../tests/fixtures/pickle/byvalue/dill.pkl")[..],
+            "dill._dill._create_code",
+        ),
+        (
+            "cloudpickle",
+            &include_bytes!("../../../../../../tests/fixtures/pickle/byvalue/cloudpickle.pkl")[..],
+            "cloudpickle.cloudpickle._make_function",
+        ),
+    ] {
+        let scan = scan_bytes(bytes);
+        let d = with_rule(&scan, "pickle-dangerous-global");
+        assert!(
+            d.iter().any(|f| f.severity == Severity::Critical
+                && f.evidence
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(builder))),
+            "{name}: {:#?}",
+            scan.findings
+        );
+    }
+}
