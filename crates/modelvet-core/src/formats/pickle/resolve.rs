@@ -7,10 +7,12 @@ use super::compat::{IMPORT_MAPPING, NAME_MAPPING};
 ///
 /// For protocols below 3 (`fix_imports`), Python 2 names are mapped to their
 /// Python 3 homes first (`__builtin__.eval` is `builtins.eval`, `commands` is
-/// `subprocess`). `name` may be a dotted attribute path: the loader walks it
-/// attribute by attribute (protocol 4+; newer Pythons for every protocol), so
-/// `('torch', 'os.system')` is `os.system` reached through `torch.os`. The
-/// result keeps the whole path; classification looks at every suffix.
+/// `subprocess`). `name` may be a dotted attribute path: from protocol 4 the
+/// loader walks it attribute by attribute (`_getattribute`), so
+/// `('torch', 'os.system')` is `os.system` reached through `torch.os`. Dotted
+/// names are treated as chains at every protocol (conservative: a loader that
+/// rejects them loads nothing). The result keeps the whole path;
+/// classification looks at every suffix.
 pub fn resolve(module: &str, name: &str, proto: u8) -> String {
     let (module, name) = if proto < 3 {
         compat(module, name)
