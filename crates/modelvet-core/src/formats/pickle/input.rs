@@ -19,7 +19,16 @@ pub struct Input<'a> {
     /// while a frame was still buffered; opcodes continue there when the
     /// frame is used up.
     detached: Option<u64>,
+    /// Bytes of string and bytes arguments kept so far in this stream.
+    kept_total: u64,
 }
+
+/// Bytes of arguments kept per stream before prefixes shrink to
+/// [`KEPT_AFTER_BUDGET`] (memory stays bounded whatever the stream's size).
+pub const KEPT_BUDGET: u64 = 64 << 20;
+/// Prefix kept once [`KEPT_BUDGET`] is spent: still enough for any real
+/// module or class name.
+pub const KEPT_AFTER_BUDGET: usize = 256;
 
 impl<'a> Input<'a> {
     /// Read `src` from offset 0.
@@ -30,6 +39,7 @@ impl<'a> Input<'a> {
             len,
             frame_end: None,
             detached: None,
+            kept_total: 0,
         }
     }
 
@@ -205,7 +215,8 @@ impl<'a> Input<'a> {
     }
 
     /// A length-prefixed argument of `len` bytes: returns its first
-    /// [`KEPT_BYTES`] bytes and skips the rest. `max` is the named limit.
+    /// [`KEPT_BYTES`] bytes (fewer once [`KEPT_BUDGET`] is spent) and skips
+    /// the rest. `max` is the named limit.
     pub fn blob(&mut self, len: u64, max: u64, what: &str) -> Result<Vec<u8>, Halt> {
         if len > max {
             return Err(Halt::Limit("pickle.max_bytes_arg", max));
@@ -213,7 +224,13 @@ impl<'a> Input<'a> {
         if len > self.remaining() {
             return Err(Halt::Truncated(what.to_owned()));
         }
-        let keep = usize::try_from(len).map_or(KEPT_BYTES, |l| l.min(KEPT_BYTES));
+        let cap = if self.kept_total < KEPT_BUDGET {
+            KEPT_BYTES
+        } else {
+            KEPT_AFTER_BUDGET
+        };
+        let keep = usize::try_from(len).map_or(cap, |l| l.min(cap));
+        self.kept_total = self.kept_total.saturating_add(keep as u64);
         let kept = self.exact(keep, what)?;
         let rest = len.saturating_sub(keep as u64);
         if rest > 0 {

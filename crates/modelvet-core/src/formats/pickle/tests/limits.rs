@@ -187,3 +187,25 @@ fn max_nested_pickles() {
     assert!(scan.errors.is_empty(), "{:#?}", scan.errors);
     assert!(scan.findings.is_empty(), "{:#?}", scan.findings);
 }
+
+#[test]
+fn kept_bytes_are_budgeted_per_stream() {
+    use super::super::input::{Input, KEPT_AFTER_BUDGET, KEPT_BUDGET};
+    // Enough 4 KiB strings to spend the budget, then one more.
+    let n = (KEPT_BUDGET / 4096) as usize + 1;
+    let mut bytes = Vec::with_capacity(n * 4101);
+    for _ in 0..n {
+        bytes.push(b'X');
+        bytes.extend_from_slice(&4096u32.to_le_bytes());
+        bytes.extend(std::iter::repeat_n(b'a', 4096));
+    }
+    let mut src = SliceSource::new(&bytes);
+    let mut input = Input::new(&mut src);
+    let mut last = Vec::new();
+    for _ in 0..n {
+        assert_eq!(input.u8("op").unwrap(), b'X');
+        input.array::<4>("len").unwrap();
+        last = input.blob(4096, u64::MAX, "s").unwrap();
+    }
+    assert_eq!(last.len(), KEPT_AFTER_BUDGET);
+}
