@@ -6,3 +6,4 @@
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
 pub mod safetensors;
+pub mod zip;
