@@ -113,20 +113,25 @@ pub fn scan(
         }
         Some(Stop::Read(e)) => return Err(e.clone()),
     }
-    ctx.fact(
-        "compression",
-        serde_json::json!({ "codec": codec.name(), "decompressed_bytes": d.bytes.len() }),
-    );
     let name = inner_name(ctx.current_name());
+    let decompressed = d.bytes.len();
     let mut inner = VecSource::new(d.bytes);
     let inner_format = ctx.scan_nested(&name, &mut inner);
+    ctx.fact(
+        "compression",
+        serde_json::json!({
+            "codec": codec.name(),
+            "decompressed_bytes": decompressed,
+            "content": inner_format.map(Format::as_str),
+        }),
+    );
     let joblib_like = matches!(inner_format, Some(Format::Pickle | Format::Joblib));
-    Ok(match codec {
-        Codec::Zlib if joblib_like => Format::Joblib,
-        Codec::Zlib | Codec::Lzma => format,
-        _ if joblib_like && format::extension(ctx.current_name()).starts_with("joblib") => {
-            Format::Joblib
-        }
-        _ => format,
+    // A compressed pickle is a compressed joblib dump, unless the name says
+    // which compression it is.
+    let named_compressed = inner_name(ctx.current_name()) != "<decompressed>";
+    Ok(if joblib_like && !named_compressed {
+        Format::Joblib
+    } else {
+        format
     })
 }

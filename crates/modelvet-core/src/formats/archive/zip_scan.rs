@@ -96,6 +96,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
     let storage = layout.torch_prefix.as_ref().map(|p| format!("{p}/data/"));
     let mut budget = ctx.limits().archive.max_total_bytes;
     let mut skipped_storages = 0u64;
+    let mut formats: std::collections::BTreeMap<&'static str, u64> = Default::default();
     for entry in &dir.entries {
         if entry.is_dir() || skip.contains(&entry.name.as_str()) {
             continue;
@@ -111,21 +112,31 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
                     skipped_storages = skipped_storages.saturating_add(1);
                     continue;
                 }
-                ctx.scan_nested(&entry.name, &mut w);
+                let f = ctx.scan_nested(&entry.name, &mut w);
+                count(&mut formats, f);
             }
             MemberData::Inflated(mut v) => {
                 if is_storage && !storage_needs_scan(&mut v, &entry.name, ctx)? {
                     skipped_storages = skipped_storages.saturating_add(1);
                     continue;
                 }
-                ctx.scan_nested(&entry.name, &mut v);
+                let f = ctx.scan_nested(&entry.name, &mut v);
+                count(&mut formats, f);
             }
         }
     }
+    ctx.fact("zip_member_formats", serde_json::json!(formats));
     if storage.is_some() {
         ctx.fact("pytorch_storages", serde_json::json!(skipped_storages));
     }
     Ok(layout.format)
+}
+
+fn count(formats: &mut std::collections::BTreeMap<&'static str, u64>, f: Option<Format>) {
+    if let Some(f) = f {
+        let n = formats.entry(f.as_str()).or_insert(0);
+        *n = n.saturating_add(1);
+    }
 }
 
 /// Tensor storages are raw bytes; scan one only if its content is a format
