@@ -110,7 +110,14 @@ fn joblib_compressors_are_decoded() {
         assert!(s.errors.is_empty(), "{c:?}: {:?}", s.errors);
         assert_eq!(s.facts["compression"]["content"], "pickle", "{c:?}");
     }
-    for bytes in [joblib::zfile(BENIGN_PICKLE), BENIGN_PICKLE_BZ2.to_vec()] {
+    // joblib <= 0.8.4 on Python 2 wrote a header one space wider.
+    let mut wide = joblib::zfile(BENIGN_PICKLE);
+    wide.insert(21, b' ');
+    for bytes in [
+        joblib::zfile(BENIGN_PICKLE),
+        wide,
+        BENIGN_PICKLE_BZ2.to_vec(),
+    ] {
         let s = scan("model.pkl", &bytes);
         assert_eq!(s.facts["compression"]["content"], "pickle");
         assert!(s.findings.is_empty(), "{:?}", s.findings);
