@@ -7,6 +7,7 @@
 
 pub mod joblib;
 pub mod numpy;
+pub mod pickle;
 pub mod safetensors;
 pub mod torch;
 pub mod zip;
