@@ -1,5 +1,7 @@
 //! Real benign model files (fetched from PyPI by `scripts/fetch-real-models.sh`)
-//! must raise nothing at medium or above and scan without errors.
+//! must raise nothing at medium or above and scan without errors, except the
+//! false positives listed, with their reasons, in
+//! `tests/fixtures/containers/real-models-known.tsv`.
 //!
 //! The files are not committed. When `target/real-models/` is missing the test
 //! runs the fetch script itself if `python3` and network access are there;
@@ -26,6 +28,21 @@ fn ensure_fetched(dir: &Path) -> bool {
     ok && dir.join("MANIFEST.tsv").exists()
 }
 
+/// `(path prefix, rule, message substring)` of the known false positives.
+fn known() -> Vec<(String, String, String)> {
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/containers/real-models-known.tsv"))
+            .expect("known list");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let mut next = || cols.next().unwrap_or_default().to_owned();
+            (next(), next(), next())
+        })
+        .collect()
+}
+
 #[test]
 fn real_benign_files_raise_nothing_medium_or_above() {
     let dir = root().join("target/real-models");
@@ -37,9 +54,10 @@ fn real_benign_files_raise_nothing_medium_or_above() {
         );
         return;
     }
+    let files = dir.join("files");
     let out = Command::new(env!("CARGO_BIN_EXE_modelvet"))
-        .args(["scan", "--format", "json", "--fail-on", "medium"])
-        .arg(dir.join("files"))
+        .args(["scan", "--format", "json"])
+        .arg(&files)
         .output()
         .expect("run modelvet");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
@@ -49,16 +67,33 @@ fn real_benign_files_raise_nothing_medium_or_above() {
         "only {} files scanned",
         artifacts.len()
     );
-    let bad: Vec<String> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| matches!(f["severity"].as_str(), Some("medium" | "high" | "critical")))
-        .map(|f| format!("{} {} {}", f["artifact"], f["rule_id"], f["message"]))
-        .collect();
+    let known = known();
+    let prefix = format!("{}/", files.display());
+    let mut used = vec![false; known.len()];
+    let mut bad = Vec::new();
+    for f in report["findings"].as_array().expect("findings") {
+        if !matches!(f["severity"].as_str(), Some("medium" | "high" | "critical")) {
+            continue;
+        }
+        let path = f["artifact"].as_str().unwrap_or_default();
+        let path = path.strip_prefix(&prefix).unwrap_or(path);
+        let rule = f["rule_id"].as_str().unwrap_or_default();
+        let text = format!("{} {}", f["message"], f["evidence"]);
+        let hit = known.iter().position(|(p, r, s)| {
+            path.starts_with(p.as_str()) && rule == r && text.contains(s.as_str())
+        });
+        match hit {
+            Some(i) => used[i] = true,
+            None => bad.push(format!("{path} {rule} {}", f["message"])),
+        }
+    }
     assert!(bad.is_empty(), "benign files flagged:\n{}", bad.join("\n"));
+    for (i, (p, r, s)) in known.iter().enumerate() {
+        if !used[i] {
+            eprintln!("real_models: known false positive no longer raised, remove it: {p} {r} {s}");
+        }
+    }
     assert_eq!(report["errors"], serde_json::json!([]), "scan errors");
-    // The formats the fetch script is there for were all recognised.
     let formats: Vec<&str> = artifacts
         .iter()
         .filter_map(|a| a["format"].as_str())
@@ -78,5 +113,4 @@ fn real_benign_files_raise_nothing_medium_or_above() {
             "no {expected} among {formats:?}"
         );
     }
-    assert_eq!(out.status.code(), Some(0), "exit code");
 }

@@ -78,7 +78,10 @@ fn long_strings_keep_a_prefix_only() {
     bytes.push(b'.');
     let r = eval(&bytes);
     assert!(r.starts_with("'aaa") && r.ends_with('…'), "{r}");
-    assert!(r.chars().count() <= super::super::render::MAX_RENDER + 1, "{r}");
+    assert!(
+        r.chars().count() <= super::super::render::MAX_RENDER + 1,
+        "{r}"
+    );
 }
 
 #[test]
