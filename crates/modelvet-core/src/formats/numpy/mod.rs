@@ -342,8 +342,16 @@ pub fn scan(
             ),
         );
         ctx.push(f.with_help("never pass allow_pickle=True for files you did not write"));
+        // np.load runs pickle.load once on the data and ignores what follows.
         let mut w = Window::new(src, header.data_offset, data_len);
-        ctx.scan_nested("<object array pickle>", &mut w);
+        let options = crate::formats::pickle::StreamOptions {
+            max_pickles: Some(1),
+            trailing_data_expected: true,
+        };
+        ctx.in_member("<object array pickle>", |ctx| {
+            crate::formats::pickle::scan_stream(&mut w, ctx, &options)
+        })
+        .transpose()?;
         return Ok(format);
     }
     let elems = header.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
