@@ -299,3 +299,12 @@ fn payloads_are_caught_wherever_the_container_puts_them() {
     catches("a.npy", &npy);
     catches("a.npz", &modelvet_testkit::numpy::npz(&[("a", npy)], true));
 }
+
+#[test]
+fn a_stray_end_record_does_not_hide_a_pickle() {
+    // A pickle followed by bytes that look like a broken end record.
+    let mut bytes = EVIL.to_vec();
+    bytes.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0\xff\xff\0\0\xff\xff\0\0\0\0");
+    let s = catches("model.pkl", &bytes);
+    assert!(rules(&s).contains(&"zip-malformed"), "{:?}", s.findings);
+}
