@@ -183,8 +183,11 @@ impl Write for Capped {
 fn inflate_stream(src: &mut dyn ByteSource, start: u64, format: DataFormat, cap: Cap) -> Decoded {
     let mut state = InflateState::new_boxed(format);
     let mut out = Capped::new(cap);
-    let mut input = vec![0u8; CHUNK];
-    let mut output = vec![0u8; CHUNK];
+    let in_len =
+        usize::try_from(src.len().saturating_sub(start)).map_or(CHUNK, |l| l.clamp(1, CHUNK));
+    let out_len = usize::try_from(cap.bytes).map_or(CHUNK, |c| c.clamp(1, CHUNK));
+    let mut input = vec![0u8; in_len];
+    let mut output = vec![0u8; out_len];
     let mut pos = start;
     let mut have = 0usize;
     let mut eof = false;

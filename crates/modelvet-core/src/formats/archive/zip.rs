@@ -636,7 +636,8 @@ pub fn member_cap(limits: &super::ArchiveLimits, compressed: u64, budget: u64) -
 
 fn crc_of(src: &mut dyn ByteSource, offset: u64, len: u64) -> Result<u32, ReadError> {
     let mut hasher = crc32fast::Hasher::new();
-    let mut buf = vec![0u8; 256 * 1024];
+    let cap = usize::try_from(len).map_or(256 * 1024, |l| l.min(256 * 1024));
+    let mut buf = vec![0u8; cap];
     let mut done = 0u64;
     while done < len {
         let want = usize::try_from(len - done).map_or(buf.len(), |r| r.min(buf.len()));
