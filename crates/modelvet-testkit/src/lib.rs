@@ -5,5 +5,9 @@
 //! implementation does; where a builder deliberately writes something a real
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
+pub mod joblib;
+pub mod numpy;
 pub mod pickle;
 pub mod safetensors;
+pub mod torch;
+pub mod zip;
