@@ -6,4 +6,6 @@
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
 pub mod gguf;
+pub mod msgpack;
 pub mod safetensors;
+pub mod tflite;

@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 pub mod gguf;
 pub mod json;
+pub mod msgpack;
 pub mod safetensors;
 pub mod template;
+pub mod tflite;
 
 /// Rules raised by this family.
 pub const RULES: &[&Rule] = &[
@@ -32,6 +34,11 @@ pub const RULES: &[&Rule] = &[
     &gguf::GGUF_TENSOR_BOUNDS,
     &gguf::GGUF_DUPLICATE_KEY,
     &template::CHAT_TEMPLATE_INJECTION,
+    &tflite::TFLITE_CUSTOM_OP,
+    &tflite::TFLITE_FLEX_OP,
+    &tflite::TFLITE_MALFORMED,
+    &msgpack::MSGPACK_MALFORMED,
+    &msgpack::MSGPACK_UNKNOWN_EXT,
 ];
 
 /// Limits of this family's parsers.
@@ -94,6 +101,9 @@ pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
     if sniff_safetensors(s) {
         return Some(Format::Safetensors);
     }
+    if msgpack::looks_like(s) {
+        return Some(Format::FlaxMsgpack);
+    }
     None
 }
 
@@ -123,6 +133,8 @@ pub fn scan(
     match format {
         Format::Safetensors => safetensors::scan(src, ctx)?,
         Format::Gguf => gguf::scan(src, ctx)?,
+        Format::Tflite => tflite::scan(src, ctx)?,
+        Format::FlaxMsgpack => msgpack::scan(src, ctx)?,
         _ => {}
     }
     Ok(format)
