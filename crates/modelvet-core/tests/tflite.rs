@@ -112,9 +112,9 @@ fn read_budget_fails_closed() {
 }
 
 #[test]
-#[ignore = "writes the testkit model to $TFLITE_DUMP for cross-checking with the Python schema reader"]
+#[ignore = "writes the testkit model to the temp dir for cross-checking with the Python schema reader"]
 fn dump_testkit_model() {
-    let path = std::env::var("TFLITE_DUMP").unwrap_or_else(|_| "/tmp/testkit.tflite".into());
+    let path = std::env::temp_dir().join("modelvet-testkit.tflite");
     let bytes = tflite::model(
         vec![
             operator_code(CUSTOM, Some("FlexReadFile")),
