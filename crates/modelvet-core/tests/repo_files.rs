@@ -86,6 +86,22 @@ fn dangerous_python_calls_with_lines() {
 }
 
 #[test]
+fn star_imports_resolve_bare_calls() {
+    let s = scan(
+        "m.py",
+        b"from subprocess import *\nfrom math import *\nPopen(['id'])\nsqrt(2)\n",
+    );
+    let calls: Vec<&str> = s
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "python-dangerous-call")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].contains("subprocess.Popen"));
+}
+
+#[test]
 fn auto_map_needs_remote_code() {
     let config = br#"{"architectures": ["TinyModel"], "auto_map": {"AutoConfig": "configuration_tiny.TinyConfig", "AutoModelForCausalLM": "modeling_tiny.TinyModel"}, "model_type": "tiny"}"#;
     let s = scan("config.json", config);

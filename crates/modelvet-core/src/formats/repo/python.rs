@@ -169,9 +169,13 @@ fn classify(name: &str, args: &[Tok]) -> Option<(&'static str, Severity)> {
         ("os", f) if f.starts_with("exec") || f.starts_with("spawn") => {
             ("replaces or spawns a process", Severity::High)
         }
-        ("subprocess", _) | ("commands", "getoutput") | ("pty", "spawn") => {
-            ("starts a process", Severity::High)
-        }
+        (
+            "subprocess",
+            "run" | "call" | "Popen" | "check_output" | "check_call" | "getoutput"
+            | "getstatusoutput",
+        )
+        | ("commands", "getoutput")
+        | ("pty", "spawn") => ("starts a process", Severity::High),
         ("" | "builtins", "eval" | "exec") => ("evaluates code from a string", Severity::High),
         ("" | "builtins", "__import__") | ("importlib", "import_module") => {
             ("imports a module chosen at run time", Severity::Medium)
@@ -208,6 +212,7 @@ pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
     let toks = tokenize(src);
     let mut aliases: BTreeMap<String, String> = BTreeMap::new();
     let mut calls = Vec::new();
+    let mut star: Vec<String> = Vec::new();
     let tok = |k: usize| toks.get(k).map(|(t, _)| t);
     let mut i = 0usize;
     while i < toks.len() {
@@ -219,10 +224,13 @@ pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
             i = imports(&toks, i.saturating_add(1), "", &mut aliases);
             continue;
         }
-        // from a.b import c as d, e
+        // from a.b import c as d, e   (and `from a import *`)
         if statement_start && matches!(tok(i), Some(Tok::Name(n)) if n == "from") {
             let (module, next) = dotted(&toks, i.saturating_add(1));
             if matches!(tok(next), Some(Tok::Name(n)) if n == "import") {
+                if matches!(tok(next.saturating_add(1)), Some(Tok::Op('*'))) && star.len() < 100 {
+                    star.push(module.clone());
+                }
                 i = imports(&toks, next.saturating_add(1), &module, &mut aliases);
                 continue;
             }
@@ -231,9 +239,21 @@ pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
             let after_dot = matches!(tok(i.saturating_sub(1)), Some(Tok::Op('.'))) && i > 0;
             let (name, next) = dotted(&toks, i);
             if !after_dot && matches!(tok(next), Some(Tok::Op('('))) {
-                let resolved = resolve(&name, &aliases);
+                let mut resolved = resolve(&name, &aliases);
                 let args = call_args(&toks, next);
-                if let Some((why, severity)) = classify(&resolved, &args) {
+                let mut class = classify(&resolved, &args);
+                // A bare name may come from `from module import *`.
+                if class.is_none() && !name.contains('.') && !aliases.contains_key(&name) {
+                    for m in &star {
+                        let full = format!("{m}.{name}");
+                        if let Some(c) = classify(&full, &args) {
+                            resolved = full;
+                            class = Some(c);
+                            break;
+                        }
+                    }
+                }
+                if let Some((why, severity)) = class {
                     calls.push(Call {
                         name: resolved,
                         why,

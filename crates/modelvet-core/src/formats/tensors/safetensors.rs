@@ -282,10 +282,12 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
     let header_len = u64::from_le_bytes(len_bytes);
     let max = ctx.limits().tensors.max_safetensors_header;
     if header_len > max {
-        ctx.fact(
-            "safetensors.reference_loader",
-            json!({"accepts": false, "error": "header too large"}),
-        );
+        let verdict = if header_len > REFERENCE_MAX_HEADER {
+            json!({"accepts": false, "error": "header too large"})
+        } else {
+            json!({"accepts": null, "error": "not checked: header above tensors.max_safetensors_header"})
+        };
+        ctx.fact("safetensors.reference_loader", verdict);
         ctx.limit_hit(
             "tensors.max_safetensors_header",
             max,
