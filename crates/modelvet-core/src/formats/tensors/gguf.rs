@@ -12,98 +12,19 @@
 
 use super::template;
 use crate::finding::{abbreviate, Location};
-use crate::rule::Rule;
 use crate::scan::ScanCtx;
-use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError, SourceReader};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Seek, SeekFrom};
 
+mod reader;
+mod rules;
 mod types;
+use reader::{Parser, Stop, Value};
+pub use rules::{
+    GGUF_DUPLICATE_KEY, GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED, GGUF_TENSOR_BOUNDS, RULES,
+};
 pub use types::{file_type_name, ggml_type};
-
-/// The file is not a readable GGUF file.
-pub static GGUF_MALFORMED: Rule = Rule {
-    id: "gguf-malformed",
-    severity: Severity::Medium,
-    summary: "The GGUF header is truncated or invalid (version, value type, tensor type, name).",
-    docs: r#"
-## Why it matters
-A GGUF file cannot hold code, so a broken header usually means a damaged download. It is
-also what exploits of GGUF parsers look like: llama.cpp and its forks have had
-out-of-bounds reads and writes on malformed headers (CVE-2024-21802 and the related
-TALOS-2024-1912..1916 reports, CVE-2025-53630, CVE-2026-27940).
-
-## Example
-A string length past the end of the file, a metadata value type 13, a tensor with 9
-dimensions (llama.cpp allows 4), a tensor type no ggml build knows.
-
-## What to do
-Re-download the file and compare its SHA-256 with the hub's. Keep llama.cpp-based tools up to date.
-"#,
-};
-
-/// A count, dimension or offset overflows or cannot fit in the file.
-pub static GGUF_INTEGER_OVERFLOW: Rule = Rule {
-    id: "gguf-integer-overflow",
-    severity: Severity::High,
-    summary: "A GGUF count, dimension or size overflows 64-bit arithmetic or claims more than the file can hold.",
-    docs: r#"
-## Why it matters
-GGUF readers multiply counts and dimensions to size their allocations. Values chosen to
-overflow that arithmetic turn into undersized buffers and heap overflows: this is the
-pattern of CVE-2024-21802 (`gguf_init_from_file`, tensor count), CVE-2025-53630 and
-CVE-2026-27940 (`gguf_init_from_file_impl`) in llama.cpp. No writer produces such values.
-
-## Example
-A tensor count of 2^62 in a 1 KiB file; a tensor whose dimensions multiply past `i64::MAX`.
-
-## What to do
-Do not open the file with any GGUF tool. Report it to the hub.
-"#,
-};
-
-/// Tensor data outside the file, overlapping or misaligned.
-pub static GGUF_TENSOR_BOUNDS: Rule = Rule {
-    id: "gguf-tensor-bounds",
-    severity: Severity::High,
-    summary: "A GGUF tensor's data lies outside the data section, overlaps another tensor or breaks the alignment.",
-    docs: r#"
-## Why it matters
-Loaders map tensor data straight from the file at the offsets the header gives. An offset
-past the end reads out of bounds; overlapping tensors share bytes; a misaligned offset or
-an alignment that is not a power of two breaks the assumptions of SIMD kernels.
-
-## What to do
-Do not load the file. Re-download it from a trusted source.
-"#,
-};
-
-/// Duplicate metadata key or tensor name.
-pub static GGUF_DUPLICATE_KEY: Rule = Rule {
-    id: "gguf-duplicate-key",
-    severity: Severity::High,
-    summary:
-        "A GGUF metadata key or tensor name occurs twice; readers disagree on which one counts.",
-    docs: r#"
-## Why it matters
-llama.cpp and gguf-py reject duplicate keys, but other readers keep the first or last.
-Two `tokenizer.chat_template` entries let a reviewer see one template and an inference
-server run the other.
-
-## What to do
-Do not use the file. No writer produces duplicate keys.
-"#,
-};
-
-/// Rules of the GGUF scanner (the chat-template rule lives in `template`).
-pub const RULES: &[&Rule] = &[
-    &GGUF_MALFORMED,
-    &GGUF_INTEGER_OVERFLOW,
-    &GGUF_TENSOR_BOUNDS,
-    &GGUF_DUPLICATE_KEY,
-];
 
 /// Default `general.alignment`.
 const DEFAULT_ALIGNMENT: u64 = 32;
@@ -113,269 +34,6 @@ const KEEP_STRING: u64 = 4096;
 const GGML_MAX_DIMS: u32 = 4;
 /// llama.cpp's `GGML_MAX_NAME`.
 const GGML_MAX_NAME: u64 = 64;
-
-/// Why reading stopped.
-enum Stop {
-    /// A finding (already pushed) ended the parse.
-    Finding,
-    /// A named limit ended the parse (already reported).
-    Limit,
-    /// The source failed.
-    Read(ReadError),
-}
-
-impl From<ReadError> for Stop {
-    fn from(e: ReadError) -> Stop {
-        Stop::Read(e)
-    }
-}
-
-/// A scalar metadata value kept for facts and checks.
-#[derive(Debug, Clone, PartialEq)]
-enum Value {
-    Uint(u64),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Str(String),
-    /// A string too long to keep: its length.
-    LongStr(u64),
-    /// An array: element type and count.
-    Array(u32, u64),
-}
-
-struct Parser<'s, 'c, 'o> {
-    r: SourceReader<'s>,
-    ctx: &'c mut ScanCtx<'o>,
-    len: u64,
-    big_endian: bool,
-    /// Version 1 uses 32-bit counts and lengths.
-    v1: bool,
-}
-
-impl Parser<'_, '_, '_> {
-    fn pos(&self) -> u64 {
-        self.r.position()
-    }
-
-    fn malformed(&mut self, loc: Location, msg: String) -> Stop {
-        let f = self.ctx.finding(&GGUF_MALFORMED, loc, msg);
-        self.ctx.push(f);
-        Stop::Finding
-    }
-
-    fn overflow(&mut self, loc: Location, msg: String) -> Stop {
-        let f = self.ctx.finding(&GGUF_INTEGER_OVERFLOW, loc, msg);
-        self.ctx.push(f);
-        Stop::Finding
-    }
-
-    fn bytes<const N: usize>(&mut self) -> Result<[u8; N], Stop> {
-        let at = self.pos();
-        let mut buf = [0u8; N];
-        match self.r.read_exact(&mut buf) {
-            Ok(()) => Ok(if self.big_endian {
-                buf.reverse();
-                buf
-            } else {
-                buf
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(self.malformed(
-                Location::ByteRange {
-                    start: at,
-                    end: self.len,
-                },
-                format!("file ends inside a {N}-byte field at offset {at}"),
-            )),
-            Err(e) => Err(Stop::Read(ReadError::new(e.to_string()))),
-        }
-    }
-
-    fn u32(&mut self) -> Result<u32, Stop> {
-        Ok(u32::from_le_bytes(self.bytes::<4>()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, Stop> {
-        Ok(u64::from_le_bytes(self.bytes::<8>()?))
-    }
-
-    /// A count or length: u32 in version 1, u64 after.
-    fn count(&mut self) -> Result<u64, Stop> {
-        if self.v1 {
-            self.u32().map(u64::from)
-        } else {
-            self.u64()
-        }
-    }
-
-    fn remaining(&self) -> u64 {
-        self.len.saturating_sub(self.pos())
-    }
-
-    fn skip(&mut self, n: u64, what: &str) -> Result<(), Stop> {
-        if n > self.remaining() {
-            let at = self.pos();
-            return Err(self.malformed(
-                Location::ByteRange {
-                    start: at,
-                    end: self.len,
-                },
-                format!("{what} of {n} bytes at offset {at} runs past the end of the file"),
-            ));
-        }
-        let to = self.pos().saturating_add(n);
-        self.r
-            .seek(SeekFrom::Start(to))
-            .map_err(|e| Stop::Read(ReadError::new(e.to_string())))?;
-        Ok(())
-    }
-
-    /// A string: kept if at most `keep` bytes, skipped otherwise.
-    fn string(&mut self, keep: u64, what: &str) -> Result<Result<String, u64>, Stop> {
-        let at = self.pos();
-        let n = self.count()?;
-        let max = self.ctx.limits().tensors.max_gguf_string;
-        if n > max {
-            if n > self.remaining() {
-                return Err(self.overflow(
-                    Location::ByteRange {
-                        start: at,
-                        end: self.len,
-                    },
-                    format!(
-                        "{what} claims {n} bytes but only {} remain in the file",
-                        self.remaining()
-                    ),
-                ));
-            }
-            self.ctx.limit_hit(
-                "tensors.max_gguf_string",
-                max,
-                &format!("by {what} at offset {at}"),
-            );
-            return Err(Stop::Limit);
-        }
-        if n > self.remaining() {
-            return Err(self.malformed(
-                Location::ByteRange {
-                    start: at,
-                    end: self.len,
-                },
-                format!(
-                    "{what} claims {n} bytes but only {} remain in the file (truncated?)",
-                    self.remaining()
-                ),
-            ));
-        }
-        if n > keep {
-            self.skip(n, what)?;
-            return Ok(Err(n));
-        }
-        let size = usize::try_from(n).unwrap_or(usize::MAX);
-        let mut buf = vec![0u8; size];
-        self.r
-            .read_exact(&mut buf)
-            .map_err(|e| Stop::Read(ReadError::new(e.to_string())))?;
-        match String::from_utf8(buf) {
-            Ok(s) => Ok(Ok(s)),
-            Err(_) => Err(self.malformed(
-                Location::ByteRange {
-                    start: at,
-                    end: at.saturating_add(8).saturating_add(n),
-                },
-                format!("{what} at offset {at} is not UTF-8"),
-            )),
-        }
-    }
-
-    /// One value of type `ty`. Arrays recurse up to the depth limit.
-    fn value(&mut self, ty: u32, key: &str, keep: u64, depth: u32) -> Result<Value, Stop> {
-        let loc = || Location::GgufKey {
-            key: key.to_owned(),
-        };
-        Ok(match ty {
-            0 => Value::Uint(u64::from(u8::from_le_bytes(self.bytes::<1>()?))),
-            1 => Value::Int(i64::from(i8::from_le_bytes(self.bytes::<1>()?))),
-            2 => Value::Uint(u64::from(u16::from_le_bytes(self.bytes::<2>()?))),
-            3 => Value::Int(i64::from(i16::from_le_bytes(self.bytes::<2>()?))),
-            4 => Value::Uint(u64::from(self.u32()?)),
-            5 => Value::Int(i64::from(i32::from_le_bytes(self.bytes::<4>()?))),
-            6 => Value::Float(f64::from(f32::from_le_bytes(self.bytes::<4>()?))),
-            7 => match u8::from_le_bytes(self.bytes::<1>()?) {
-                0 => Value::Bool(false),
-                1 => Value::Bool(true),
-                b => {
-                    return Err(
-                        self.malformed(loc(), format!("`{key}` is a bool with byte value {b}"))
-                    )
-                }
-            },
-            8 => match self.string(keep, &format!("the value of `{key}`"))? {
-                Ok(s) => Value::Str(s),
-                Err(n) => Value::LongStr(n),
-            },
-            9 => self.array(key, depth)?,
-            10 => Value::Uint(self.u64()?),
-            11 => Value::Int(i64::from_le_bytes(self.bytes::<8>()?)),
-            12 => Value::Float(f64::from_le_bytes(self.bytes::<8>()?)),
-            t => return Err(self.malformed(loc(), format!("`{key}` has unknown value type {t}"))),
-        })
-    }
-
-    fn array(&mut self, key: &str, depth: u32) -> Result<Value, Stop> {
-        let loc = || Location::GgufKey {
-            key: key.to_owned(),
-        };
-        let limits = self.ctx.limits().tensors.clone();
-        if depth >= limits.max_gguf_array_depth {
-            self.ctx.limit_hit(
-                "tensors.max_gguf_array_depth",
-                limits.max_gguf_array_depth,
-                &format!("in `{key}`"),
-            );
-            return Err(Stop::Limit);
-        }
-        let elem = self.u32()?;
-        let n = self.count()?;
-        let fixed: Option<u64> = match elem {
-            0 | 1 | 7 => Some(1),
-            2 | 3 => Some(2),
-            4..=6 => Some(4),
-            10..=12 => Some(8),
-            8 | 9 => None,
-            t => {
-                return Err(
-                    self.malformed(loc(), format!("`{key}` is an array of unknown type {t}"))
-                )
-            }
-        };
-        // Every element takes at least one byte (strings and arrays at least 4).
-        let min_bytes = n.checked_mul(fixed.unwrap_or(4));
-        if min_bytes.is_none_or(|b| b > self.remaining()) {
-            return Err(self.overflow(
-                loc(),
-                format!("`{key}` claims {n} elements of type {elem}, more than the {} remaining bytes can hold", self.remaining()),
-            ));
-        }
-        if n > limits.max_gguf_array {
-            self.ctx.limit_hit(
-                "tensors.max_gguf_array",
-                limits.max_gguf_array,
-                &format!("by `{key}` ({n} elements)"),
-            );
-            return Err(Stop::Limit);
-        }
-        match fixed {
-            Some(size) => self.skip(n.saturating_mul(size), &format!("array `{key}`"))?,
-            None => {
-                for _ in 0..n {
-                    self.value(elem, key, 0, depth.saturating_add(1))?;
-                }
-            }
-        }
-        Ok(Value::Array(elem, n))
-    }
-}
 
 /// One tensor info, as read.
 struct TensorInfo {
@@ -600,15 +258,7 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<(), Stop> {
         .unwrap_or(u64::MAX);
     let data_len = p.len.saturating_sub(data_start);
     let summary = check_tensors(&infos, alignment, data_len, p.ctx);
-    facts(
-        &kv,
-        &templates,
-        &infos,
-        summary,
-        tensor_count,
-        kv_count,
-        p.ctx,
-    );
+    facts(&kv, &templates, summary, tensor_count, kv_count, p.ctx);
     Ok(())
 }
 
@@ -736,7 +386,6 @@ fn check_tensors(
 fn facts(
     kv: &BTreeMap<String, Value>,
     templates: &[(String, String)],
-    infos: &[TensorInfo],
     summary: Summary,
     tensor_count: u64,
     kv_count: u64,
@@ -758,7 +407,6 @@ fn facts(
             json!({"id": ft, "name": file_type_name(*ft)}),
         );
     }
-    let _ = infos;
     ctx.fact(
         "gguf.tensors",
         json!({
