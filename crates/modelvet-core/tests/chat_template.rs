@@ -75,11 +75,20 @@ fn obfuscated_payloads() {
         "{% set a = '__cla' %}{{ ''|attr(a ~ 'ss__') }}",
         "{{ ''|attr(('__cl' ~ 'ass__')) }}",
         "{{ '}}' ~ ''.__class__ }}",
+        "{{ ''|attr(dict(__cla=1, ss__=2)|join) }}",
     ];
     for p in payloads {
         let what = hit(p);
         assert!(what.contains("__"), "{p}: {what}");
     }
+}
+
+#[test]
+fn character_extraction_gadgets() {
+    hit("{% set u = (()|select|string|list)[24] %}");
+    hit("{{ (()|select|string)[24] }}");
+    // `|string` alone is ordinary.
+    assert_eq!(analyse("{{ message['content']|string }}", 10), vec![]);
 }
 
 #[test]

@@ -298,6 +298,28 @@ fn literal_group(toks: &[Tok], from: usize, close: char) -> Option<(Vec<String>,
     }
 }
 
+/// Keyword names of `name=value, ...)` starting at `from` (one-token values),
+/// and the index of the closing parenthesis.
+fn keyword_names(toks: &[Tok], from: usize) -> Option<(Vec<String>, usize)> {
+    let mut names = Vec::new();
+    let mut i = from;
+    loop {
+        match (
+            toks.get(i)?,
+            toks.get(i.saturating_add(1)),
+            toks.get(i.saturating_add(2)),
+        ) {
+            (Tok::Op(')'), _, _) => return Some((names, i)),
+            (Tok::Op(','), _, _) => i = i.saturating_add(1),
+            (Tok::Ident(n), Some(Tok::Op('=')), Some(_)) => {
+                names.push(n.clone());
+                i = i.saturating_add(3);
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// One folding step; returns whether anything changed.
 fn fold_once(toks: &mut Vec<Tok>) -> bool {
     for i in 0..toks.len() {
@@ -338,6 +360,26 @@ fn fold_once(toks: &mut Vec<Tok>) -> bool {
                 let formatted = format_with(&a, &args);
                 toks.splice(i..=end, [Tok::Str(formatted, true)]);
                 return true;
+            }
+        }
+        // dict(__cla=1, ss__=2)|join joins the keyword names.
+        if let (Some(Tok::Ident(d)), Some(Tok::Op('('))) = (at(0), at(1)) {
+            if d == "dict" {
+                if let Some((names, end)) = keyword_names(toks, i.saturating_add(2)) {
+                    let after = (
+                        toks.get(end.saturating_add(1)),
+                        toks.get(end.saturating_add(2)),
+                    );
+                    if let (Some(Tok::Op('|')), Some(Tok::Ident(j))) = after {
+                        if j == "join" && !names.is_empty() {
+                            toks.splice(
+                                i..=end.saturating_add(2),
+                                [Tok::Str(names.concat(), true)],
+                            );
+                            return true;
+                        }
+                    }
+                }
             }
         }
         // ['a', 'b']|join  and ('a', 'b')|join
@@ -390,6 +432,23 @@ fn inspect(toks: &[Tok]) -> Option<(String, Severity)> {
     let prev = |i: usize, k: usize| i.checked_sub(k).and_then(|j| toks.get(j));
     for (i, t) in toks.iter().enumerate() {
         match t {
+            Tok::Ident(f)
+                if f == "string"
+                    && matches!(prev(i, 1), Some(Tok::Op('|')))
+                    && (matches!(
+                        (toks.get(i.saturating_add(1)), toks.get(i.saturating_add(2))),
+                        (Some(Tok::Op('|')), Some(Tok::Ident(l))) if l == "list"
+                    ) || matches!(
+                        (toks.get(i.saturating_add(1)), toks.get(i.saturating_add(2))),
+                        (Some(Tok::Op(')' | '[')), Some(Tok::Op('[') | Tok::Num(_)))
+                    )) =>
+            {
+                return Some((
+                    "characters cut out of an object's string form (`|string|list`, `|string[n]`)"
+                        .into(),
+                    Severity::High,
+                ));
+            }
             Tok::Ident(id) => {
                 let after_dot = matches!(prev(i, 1), Some(Tok::Op('.')));
                 if is_dunder(id) || (after_dot && dangerous(id)) {
