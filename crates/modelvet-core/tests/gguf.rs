@@ -308,3 +308,34 @@ fn bytes_with_template() -> Vec<u8> {
         .kv("tokenizer.chat_template", Value::str(gguf::CHATML))
         .build()
 }
+
+#[test]
+fn appended_archives_and_pickles_are_trailing_data() {
+    // A whole (empty) zip appended: readers that look for the zip directory at
+    // the end would open it; the GGUF magic keeps it a GGUF file here.
+    let mut polyglot = gguf::tiny(3);
+    polyglot.extend_from_slice(b"PK\x05\x06");
+    polyglot.extend_from_slice(&[0; 18]);
+    let s = scan(&polyglot);
+    assert_eq!(s.format, Some(Format::Gguf));
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "gguf-trailing-data")
+        .expect("trailing data");
+    assert!(f.message.contains("zip"), "{}", f.message);
+
+    let mut pickled = gguf::tiny(2);
+    pickled.extend_from_slice(b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01.");
+    let f = scan(&pickled)
+        .findings
+        .into_iter()
+        .find(|f| f.rule_id == "gguf-trailing-data")
+        .expect("trailing data");
+    assert!(f.message.contains("pickle"), "{}", f.message);
+
+    // Alignment padding after the last tensor is not trailing data.
+    let mut padded = gguf::tiny(3);
+    padded.resize(padded.len().next_multiple_of(32), 0);
+    assert!(!rules(&scan(&padded)).contains(&"gguf-trailing-data"));
+}

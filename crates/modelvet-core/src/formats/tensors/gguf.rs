@@ -12,8 +12,9 @@
 
 use super::template;
 use crate::finding::{abbreviate, Location};
+use crate::format::{self, Sniff};
 use crate::scan::ScanCtx;
-use crate::source::{ByteSource, ReadError, SourceReader};
+use crate::source::{read_window, ByteSource, ReadError, SourceReader, Window};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,7 +23,8 @@ mod rules;
 mod types;
 use reader::{Parser, Stop, Value};
 pub use rules::{
-    GGUF_DUPLICATE_KEY, GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED, GGUF_TENSOR_BOUNDS, RULES,
+    GGUF_DUPLICATE_KEY, GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED, GGUF_TENSOR_BOUNDS,
+    GGUF_TRAILING_DATA, RULES,
 };
 pub use types::{file_type_name, ggml_type};
 
@@ -53,13 +55,57 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         big_endian: false,
         v1: false,
     };
-    match parse(&mut p) {
-        Ok(()) | Err(Stop::Finding) | Err(Stop::Limit) => Ok(()),
-        Err(Stop::Read(e)) => Err(e),
+    let data_end = match parse(&mut p) {
+        Ok(end) => end,
+        Err(Stop::Finding) | Err(Stop::Limit) => return Ok(()),
+        Err(Stop::Read(e)) => return Err(e),
+    };
+    drop(p);
+    if data_end < len {
+        // Zero padding up to the alignment (at most 4 KiB) is what writers leave.
+        let extra = len - data_end;
+        let padding = extra <= 4096 && read_window(src, data_end, extra)?.iter().all(|b| *b == 0);
+        if !padding {
+            trailing(src, data_end, len, ctx)?;
+        }
     }
+    Ok(())
 }
 
-fn parse(p: &mut Parser<'_, '_, '_>) -> Result<(), Stop> {
+/// Report and scan the bytes in `[start, len)` after the tensor data.
+fn trailing(
+    src: &mut dyn ByteSource,
+    start: u64,
+    len: u64,
+    ctx: &mut ScanCtx<'_>,
+) -> Result<(), ReadError> {
+    let extra = len - start;
+    let mut window = Window::new(src, start, extra);
+    let limits = &ctx.limits().scan;
+    let (head_len, tail_len) = (
+        u64::from(limits.sniff_head_bytes),
+        u64::from(limits.sniff_tail_bytes).min(extra),
+    );
+    let head = read_window(&mut window, 0, head_len)?;
+    let tail = read_window(&mut window, extra - tail_len, tail_len)?;
+    let kind = format::sniff(&Sniff {
+        head: &head,
+        tail: &tail,
+        len: extra,
+        path: "",
+    });
+    let f = ctx.finding(
+        &GGUF_TRAILING_DATA,
+        Location::ByteRange { start, end: len },
+        format!("{extra} bytes follow the last tensor's data (they read as {kind})"),
+    );
+    ctx.push(f);
+    ctx.scan_nested("<trailing data>", &mut window);
+    Ok(())
+}
+
+/// Parse the header; returns the end of the tensor data.
+fn parse(p: &mut Parser<'_, '_, '_>) -> Result<u64, Stop> {
     let magic = p.bytes::<4>()?;
     if &magic != b"GGUF" {
         return Err(p.malformed(
@@ -257,9 +303,10 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<(), Stop> {
         .checked_next_multiple_of(alignment)
         .unwrap_or(u64::MAX);
     let data_len = p.len.saturating_sub(data_start);
-    let summary = check_tensors(&infos, alignment, data_len, p.ctx);
+    let (summary, max_end) = check_tensors(&infos, alignment, data_len, p.ctx);
     facts(&kv, &templates, summary, tensor_count, kv_count, p.ctx);
-    Ok(())
+    let end = data_start.checked_add(max_end).unwrap_or(u64::MAX);
+    Ok(end.max(data_start.min(p.len)))
 }
 
 /// Per-type tensor counts and the total parameter count.
@@ -273,7 +320,7 @@ fn check_tensors(
     alignment: u64,
     data_len: u64,
     ctx: &mut ScanCtx<'_>,
-) -> Summary {
+) -> (Summary, u64) {
     let mut summary = Summary {
         by_type: BTreeMap::new(),
         parameters: 0,
@@ -380,7 +427,7 @@ fn check_tensors(
         }
         prev_end = prev_end.max(end);
     }
-    summary
+    (summary, prev_end)
 }
 
 fn facts(

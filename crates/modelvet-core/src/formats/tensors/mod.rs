@@ -33,6 +33,7 @@ pub const RULES: &[&Rule] = &[
     &gguf::GGUF_INTEGER_OVERFLOW,
     &gguf::GGUF_TENSOR_BOUNDS,
     &gguf::GGUF_DUPLICATE_KEY,
+    &gguf::GGUF_TRAILING_DATA,
     &template::CHAT_TEMPLATE_INJECTION,
     &tflite::TFLITE_CUSTOM_OP,
     &tflite::TFLITE_FLEX_OP,

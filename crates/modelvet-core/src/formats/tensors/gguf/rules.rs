@@ -77,10 +77,30 @@ Do not use the file. No writer produces duplicate keys.
 "#,
 };
 
+/// Bytes after the last tensor.
+pub static GGUF_TRAILING_DATA: Rule = Rule {
+    id: "gguf-trailing-data",
+    severity: Severity::High,
+    summary:
+        "Bytes follow the last GGUF tensor (beyond alignment padding): the file may be a polyglot.",
+    docs: r#"
+## Why it matters
+A GGUF file ends with its last tensor, padded to the alignment. Anything after that is
+ignored by GGUF readers but can make the file a *polyglot*: a zip or pickle appended to
+a GGUF file is still a valid GGUF file for llama.cpp and a valid archive for a loader
+that reads from the end. modelvet names the format of the trailing bytes and scans them
+as `<trailing data>`.
+
+## What to do
+Do not pass the file to anything but a GGUF reader; better, obtain a clean copy.
+"#,
+};
+
 /// Rules of the GGUF scanner (the chat-template rule lives in `template`).
 pub const RULES: &[&Rule] = &[
     &GGUF_MALFORMED,
     &GGUF_INTEGER_OVERFLOW,
     &GGUF_TENSOR_BOUNDS,
     &GGUF_DUPLICATE_KEY,
+    &GGUF_TRAILING_DATA,
 ];
