@@ -305,7 +305,7 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<u64, Stop> {
     let data_len = p.len.saturating_sub(data_start);
     let (summary, max_end) = check_tensors(&infos, alignment, data_len, p.ctx);
     facts(&kv, &templates, summary, tensor_count, kv_count, p.ctx);
-    let end = data_start.checked_add(max_end).unwrap_or(u64::MAX);
+    let end = data_start.saturating_add(max_end);
     Ok(end.max(data_start.min(p.len)))
 }
 
