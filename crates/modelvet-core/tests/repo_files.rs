@@ -86,6 +86,21 @@ fn dangerous_python_calls_with_lines() {
 }
 
 #[test]
+fn f_string_fields_are_code() {
+    let s = scan("m.py", b"import os\nx = f\"{os.system('id')}\"\ny = f'{{os.system}} {name!r:>10}'\nz = 'os.system(1)'\n");
+    let calls: Vec<u64> = s
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "python-dangerous-call")
+        .map(|f| match f.location {
+            Location::Line { line } => line,
+            _ => 0,
+        })
+        .collect();
+    assert_eq!(calls, vec![2]);
+}
+
+#[test]
 fn star_imports_resolve_bare_calls() {
     let s = scan(
         "m.py",

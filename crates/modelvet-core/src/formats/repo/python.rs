@@ -63,10 +63,46 @@ enum Tok {
 
 /// Tokens with their 1-based line numbers.
 fn tokenize(src: &str) -> Vec<(Tok, u64)> {
+    tokenize_from(src, 1, 0)
+}
+
+/// The `{…}` replacement fields of an f-string body (`{{` is a literal brace).
+fn fstring_fields(body: &str) -> Vec<&str> {
+    let b = body.as_bytes();
+    let mut fields = Vec::new();
+    let mut i = 0usize;
+    while i < b.len() {
+        match (b.get(i), b.get(i.saturating_add(1))) {
+            (Some(b'{'), Some(b'{')) => i = i.saturating_add(2),
+            (Some(b'{'), _) => {
+                let start = i.saturating_add(1);
+                let mut depth = 1u32;
+                let mut j = start;
+                while j < b.len() && depth > 0 {
+                    match b.get(j) {
+                        Some(b'{') => depth = depth.saturating_add(1),
+                        Some(b'}') => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    j = j.saturating_add(1);
+                }
+                fields.extend(body.get(start..j.saturating_sub(1)));
+                i = j;
+            }
+            _ => i = i.saturating_add(1),
+        }
+    }
+    fields
+}
+
+/// Tokens of `src`, lines counted from `first_line`; `depth` bounds the
+/// recursion into f-string fields.
+fn tokenize_from(src: &str, first_line: u64, depth: u32) -> Vec<(Tok, u64)> {
     let mut out = Vec::new();
     let b = src.as_bytes();
     let mut i = 0usize;
-    let mut line = 1u64;
+    let mut line = first_line;
+    let mut fstring = false;
     let at = |k: usize| b.get(k).copied().unwrap_or(0);
     while i < b.len() {
         let c = at(i);
@@ -86,6 +122,7 @@ fn tokenize(src: &str) -> Vec<(Tok, u64)> {
                 let triple = at(i.saturating_add(1)) == c && at(i.saturating_add(2)) == c;
                 let width = if triple { 3 } else { 1 };
                 i = i.saturating_add(width);
+                let body_start = i;
                 while i < b.len() {
                     let d = at(i);
                     if d == b'\\' {
@@ -111,6 +148,15 @@ fn tokenize(src: &str) -> Vec<(Tok, u64)> {
                     i = i.saturating_add(1);
                 }
                 out.push((Tok::Str, start_line));
+                // f-string fields are code: `f"{os.system('id')}"` runs it.
+                if std::mem::take(&mut fstring) && depth < 4 {
+                    let body = src.get(body_start..i.saturating_sub(width)).unwrap_or("");
+                    for field in fstring_fields(body) {
+                        out.push((Tok::Op('('), start_line));
+                        out.extend(tokenize_from(field, start_line, depth.saturating_add(1)));
+                        out.push((Tok::Op(')'), start_line));
+                    }
+                }
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                 let start = i;
@@ -124,7 +170,9 @@ fn tokenize(src: &str) -> Vec<(Tok, u64)> {
                 let prefix = word.len() <= 2
                     && word.chars().all(|ch| "rRbBfFuU".contains(ch))
                     && matches!(at(i), b'\'' | b'"');
-                if !prefix {
+                if prefix {
+                    fstring = word.contains(['f', 'F']);
+                } else {
                     out.push((Tok::Name(word.to_owned()), line));
                 }
             }
