@@ -49,7 +49,8 @@ fn benign_python_only_notes_custom_code() {
 fn dangerous_python_calls_with_lines() {
     let src = "import subprocess as sp\nfrom os import system\nimport urllib.request\nimport pickle, torch\n\
                sp.run(['id'])\nsystem('id')\neval(code)\nexec(code)\n__import__('os')\n\
-               pickle.loads(b)\ntorch.load('x.pt')\nurllib.request.urlopen(u)\nimport os.path\nos.popen('id')\n";
+               pickle.loads(b)\ntorch.load('x.pt')\nurllib.request.urlopen(u)\nimport os.path\nos.popen('id')\n\
+               getattr(os, 'sys' + 'tem')('id')\ngetattr(self, 'forward')(x)\n";
     let s = scan("modeling_evil.py", src.as_bytes());
     let calls: Vec<(String, u64)> = s
         .findings
@@ -70,6 +71,7 @@ fn dangerous_python_calls_with_lines() {
         ("torch.load", 11),
         ("urllib.request.urlopen", 12),
         ("os.popen", 14),
+        ("getattr", 15),
     ];
     assert_eq!(calls.len(), expect.len(), "{calls:?}");
     for ((msg, line), (name, want)) in calls.iter().zip(expect) {

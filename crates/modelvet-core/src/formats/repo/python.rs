@@ -248,6 +248,13 @@ fn classify(name: &str, args: &[Tok]) -> Option<(&'static str, Severity)> {
         | ("torch.hub", "load" | "download_url_to_file") => {
             ("downloads further files or code", Severity::Medium)
         }
+        ("" | "builtins", "getattr")
+            if args.iter().any(|t| {
+                matches!(t, Tok::Name(n) if matches!(n.as_str(), "os" | "subprocess" | "builtins" | "__builtins__" | "pickle"))
+            }) =>
+        {
+            ("looks up a function of a dangerous module by name", Severity::High)
+        }
         ("ctypes" | "ctypes.cdll", "CDLL" | "LoadLibrary") => {
             ("loads a native library", Severity::High)
         }
