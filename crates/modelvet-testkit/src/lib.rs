@@ -11,3 +11,6 @@ pub mod pickle;
 pub mod safetensors;
 pub mod torch;
 pub mod zip;
+pub mod gguf;
+pub mod msgpack;
+pub mod tflite;

@@ -61,3 +61,22 @@ pub fn tiny() -> Vec<u8> {
         &[("format", "pt")],
     )
 }
+
+/// A file with `header` written verbatim (it may be hostile: duplicate keys,
+/// bad offsets), padded with spaces to a multiple of 8 as the reference writer
+/// pads, followed by `data`.
+pub fn with_header(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut json = header.as_bytes().to_vec();
+    while json.len() % 8 != 0 {
+        json.push(b' ');
+    }
+    let mut out = (json.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&json);
+    out.extend_from_slice(data);
+    out
+}
+
+/// `n` bytes of F32 data (`n / 4` values counting up).
+pub fn f32_data(values: usize) -> Vec<u8> {
+    (0..values).flat_map(|v| (v as f32).to_le_bytes()).collect()
+}

@@ -1,0 +1,194 @@
+//! JSON files of a repository: `config.json` and `tokenizer_config.json`
+//! (`auto_map` custom classes, chat templates), and every other JSON document
+//! (parsed within limits, duplicate keys reported).
+
+use crate::finding::{abbreviate, Location};
+use crate::formats::tensors::json::{self, Json, JsonError};
+use crate::formats::tensors::template;
+use crate::rule::Rule;
+use crate::scan::ScanCtx;
+use crate::severity::Severity;
+use serde_json::json;
+
+/// Loading needs `trust_remote_code=True`.
+pub static CONFIG_REMOTE_CODE: Rule = Rule {
+    id: "config-remote-code",
+    severity: Severity::Medium,
+    summary: "A config maps Auto classes to custom code (`auto_map`): loading needs `trust_remote_code=True`.",
+    docs: r#"
+## Why it matters
+`auto_map` in `config.json` or `tokenizer_config.json` tells `transformers` to import
+classes from the repository's own Python files (`"AutoModel": "modeling_x.XModel"`) or
+from *another* repository (`"repo--modeling_x.XModel"`). With `trust_remote_code=True`
+that code runs on load; a reference to another repository runs code that is not even in
+the repository you reviewed, and is reported at high severity.
+
+## What to do
+Review the named files (see `python-dangerous-call` findings), pin the revision, or use
+a natively supported architecture.
+"#,
+};
+
+/// JSON that does not parse, or has duplicate keys.
+pub static JSON_MALFORMED: Rule = Rule {
+    id: "json-malformed",
+    severity: Severity::Low,
+    summary: "A JSON file does not parse, or repeats a key (readers disagree on which one counts).",
+    docs: r#"
+## Why it matters
+Configuration read by different tools must mean the same to each. Python's `json` keeps
+the last of duplicate keys, other readers the first; a broken file may be read by a
+lenient parser differently from how it looks.
+
+## What to do
+Fix or re-download the file.
+"#,
+};
+
+/// Rules of the JSON scanner.
+pub const RULES: &[&Rule] = &[&CONFIG_REMOTE_CODE, &JSON_MALFORMED];
+
+/// Scan a JSON document named `name`.
+pub fn scan_json(bytes: &[u8], name: &str, ctx: &mut ScanCtx<'_>) {
+    let max_nodes = ctx.limits().repo.max_json_nodes;
+    let value = match json::parse(bytes, max_nodes) {
+        Ok(v) => v,
+        Err(JsonError::TooManyNodes) => {
+            ctx.limit_hit("repo.max_json_nodes", max_nodes, "in the JSON document");
+            return;
+        }
+        Err(JsonError::Syntax(e)) => {
+            let f = ctx.finding(
+                &JSON_MALFORMED,
+                Location::File,
+                format!("not valid JSON: {e}"),
+            );
+            ctx.push(f);
+            return;
+        }
+    };
+    duplicates(&value, "", ctx, &mut 0);
+    if let Some(map) = value.get("auto_map") {
+        auto_map(map, name, ctx);
+    }
+    chat_templates(&value, ctx);
+}
+
+fn duplicates(v: &Json, pointer: &str, ctx: &mut ScanCtx<'_>, raised: &mut usize) {
+    match v {
+        Json::Object(entries) => {
+            for dup in json::duplicate_keys(entries) {
+                if *raised >= 20 {
+                    return;
+                }
+                *raised = raised.saturating_add(1);
+                let loc = Location::JsonPointer {
+                    pointer: format!("{pointer}/{}", json::pointer_escape(dup)),
+                };
+                let f = ctx.finding(
+                    &JSON_MALFORMED,
+                    loc,
+                    format!("key `{}` occurs more than once", abbreviate(dup, 80)),
+                );
+                ctx.push(f);
+            }
+            for (k, child) in entries {
+                duplicates(
+                    child,
+                    &format!("{pointer}/{}", json::pointer_escape(k)),
+                    ctx,
+                    raised,
+                );
+            }
+        }
+        Json::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                duplicates(child, &format!("{pointer}/{i}"), ctx, raised);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `"AutoModel": "modeling_x.XModel"`, `["tokenization_x.XTok", null]`, or
+/// `"other/repo--modeling_x.XModel"`.
+fn auto_map(map: &Json, name: &str, ctx: &mut ScanCtx<'_>) {
+    let Json::Object(entries) = map else {
+        return;
+    };
+    let mut refs: Vec<(String, String)> = Vec::new();
+    for (auto, target) in entries {
+        let targets: Vec<&str> = match target {
+            Json::Str(s) => vec![s.as_str()],
+            Json::Array(items) => items.iter().filter_map(Json::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for t in targets {
+            refs.push((auto.clone(), t.to_owned()));
+        }
+    }
+    if refs.is_empty() {
+        return;
+    }
+    let mut files: Vec<String> = Vec::new();
+    let mut foreign = false;
+    for (_, t) in &refs {
+        let (repo, reference) = match t.split_once("--") {
+            Some((r, rest)) => (Some(r), rest),
+            None => (None, t.as_str()),
+        };
+        foreign |= repo.is_some();
+        let module = reference.rsplit_once('.').map_or(reference, |(m, _)| m);
+        let file = match repo {
+            Some(r) => format!("{r}: {module}.py"),
+            None => format!("{module}.py"),
+        };
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
+    let classes: Vec<String> = refs.iter().map(|(a, t)| format!("{a} → {t}")).collect();
+    ctx.fact(
+        "config.auto_map",
+        json!({"classes": classes, "files": files}),
+    );
+    let msg = format!(
+        "`{name}` maps {} Auto class(es) to custom code in {}: loading needs trust_remote_code=True",
+        refs.len(),
+        abbreviate(&files.join(", "), 300)
+    );
+    let mut f = ctx.finding(&CONFIG_REMOTE_CODE, Location::JsonPointer { pointer: "/auto_map".into() }, msg)
+        .with_evidence(abbreviate(&classes.join("; "), 400))
+        .with_help("review the named Python files and pin the reviewed revision before loading with trust_remote_code=True");
+    if foreign {
+        f = f.with_severity(Severity::High);
+    }
+    ctx.push(f);
+}
+
+/// `chat_template`: a string, or a list of `{name, template}`.
+fn chat_templates(v: &Json, ctx: &mut ScanCtx<'_>) {
+    let max = ctx.limits().tensors.max_template_bytes;
+    let check = |text: &str, pointer: String, ctx: &mut ScanCtx<'_>| {
+        if text.len() as u64 > max {
+            ctx.limit_hit(
+                "tensors.max_template_bytes",
+                max,
+                &format!("by the chat template at {pointer}"),
+            );
+            return;
+        }
+        template::check(text, Location::JsonPointer { pointer }, ctx);
+    };
+    match v.get("chat_template") {
+        Some(Json::Str(t)) => check(t, "/chat_template".into(), ctx),
+        Some(Json::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if let Some(t) = item.get("template").and_then(Json::as_str) {
+                    check(t, format!("/chat_template/{i}/template"), ctx);
+                }
+            }
+        }
+        _ => {}
+    }
+}

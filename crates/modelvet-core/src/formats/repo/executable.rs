@@ -1,0 +1,69 @@
+//! Native executables and libraries (ELF, PE, Mach-O) in a model repository.
+
+use crate::finding::Location;
+use crate::format::Format;
+use crate::rule::Rule;
+use crate::scan::ScanCtx;
+use crate::severity::Severity;
+use serde_json::json;
+
+/// A native binary.
+pub static REPO_EXECUTABLE: Rule = Rule {
+    id: "repo-executable",
+    severity: Severity::High,
+    summary: "A native executable or library (ELF, PE, Mach-O) ships with the model.",
+    docs: r#"
+## Why it matters
+A model repository holds weights, configuration and perhaps Python code. A compiled
+binary cannot be reviewed like source, can be loaded by custom code (`ctypes.CDLL`) or a
+custom op, and is a classic way to smuggle malware into a pipeline. modelvet recognises
+binaries by content, so renaming one to `.bin` does not hide it.
+
+## What to do
+Find out what loads the binary. Remove it, or rebuild it yourself from reviewed source.
+"#,
+};
+
+/// Rules of the executable scanner.
+pub const RULES: &[&Rule] = &[&REPO_EXECUTABLE];
+
+/// What kind of binary `head` is, for the message.
+fn describe(format: Format, head: &[u8]) -> String {
+    match format {
+        Format::Elf => {
+            let class = match head.get(4) {
+                Some(1) => "32-bit",
+                Some(2) => "64-bit",
+                _ => "unknown-class",
+            };
+            let e_type = head
+                .get(16..18)
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map(u16::from_le_bytes);
+            let kind = match e_type {
+                Some(2) => "executable",
+                Some(3) => "shared object or PIE executable",
+                Some(1) => "relocatable object",
+                _ => "file",
+            };
+            format!("{class} ELF {kind}")
+        }
+        Format::Pe => "Windows PE executable or DLL".into(),
+        Format::MachO => "Mach-O executable or library".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Report a binary.
+pub fn scan(format: Format, head: &[u8], ctx: &mut ScanCtx<'_>) {
+    let what = describe(format, head);
+    ctx.fact("executable.kind", json!(what));
+    let f = ctx.finding(
+        &REPO_EXECUTABLE,
+        Location::File,
+        format!("{what} in the model repository"),
+    );
+    ctx.push(f.with_help(
+        "model repositories should not ship binaries; remove it or rebuild it from reviewed source",
+    ));
+}

@@ -1,0 +1,10 @@
+//! Chat-template analysis (block splitting, string decoding, folding) on any text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use modelvet_core::formats::tensors::template;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = template::analyse(&text, 20);
+});
