@@ -34,10 +34,9 @@ impl BlobSource {
             .blob
             .slice_with_f64_and_f64(start as f64, end as f64)
             .map_err(|e| ReadError::new(message_of(&e)))?;
-        let bytes = self
-            .reader
-            .read_as_array_buffer(&slice)
-            .map_err(|e| ReadError::new(format!("the browser refused the read: {}", message_of(&e))))?;
+        let bytes = self.reader.read_as_array_buffer(&slice).map_err(|e| {
+            ReadError::new(format!("the browser refused the read: {}", message_of(&e)))
+        })?;
         let view = Uint8Array::new(&bytes);
         let n = (view.length() as usize).min(buf.len());
         let Some(dst) = buf.get_mut(..n) else {

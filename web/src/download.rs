@@ -13,8 +13,8 @@ pub fn save_json(name: &str, text: &str) -> Result<(), String> {
     let parts = Array::of1(&JsValue::from_str(text));
     let options = BlobPropertyBag::new();
     options.set_type("application/json");
-    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| message_of(&e))?;
+    let blob =
+        Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| message_of(&e))?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|e| message_of(&e))?;
     let anchor: HtmlAnchorElement = document
         .create_element("a")

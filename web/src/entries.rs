@@ -49,10 +49,7 @@ pub fn take_drop(dt: &DataTransfer) -> Dropped {
     }
     if out.entries.is_empty() && out.files.is_empty() {
         if let Some(list) = dt.files() {
-            out.files = from_file_list(&list)
-                .into_iter()
-                .map(|p| p.file)
-                .collect();
+            out.files = from_file_list(&list).into_iter().map(|p| p.file).collect();
         }
     }
     out

@@ -123,8 +123,9 @@ impl Row {
             Status::Hashing if self.size == 0 => 0.0,
             Status::Hashing => (self.hashed as f64 / self.size as f64).min(1.0),
             Status::Scanning | Status::Done => 1.0,
-            Status::Failed | Status::Cancelled => (self.hashed as f64 / self.size.max(1) as f64)
-                .min(1.0),
+            Status::Failed | Status::Cancelled => {
+                (self.hashed as f64 / self.size.max(1) as f64).min(1.0)
+            }
         }
     }
 }

@@ -18,7 +18,10 @@ pub fn App() -> Html {
     let pool = {
         let dispatcher = dispatcher.clone();
         use_memo((), move |_| {
-            Pool::new(pool_size(), Rc::new(move |a: Action| dispatcher.dispatch(a)))
+            Pool::new(
+                pool_size(),
+                Rc::new(move |a: Action| dispatcher.dispatch(a)),
+            )
         })
     };
     let download_error = use_state(|| None::<String>);

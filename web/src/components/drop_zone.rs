@@ -34,8 +34,11 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
         Callback::from(move |_: DragEvent| over.set(false))
     };
     let on_drop = {
-        let (over, on_files, on_problem) =
-            (over.clone(), props.on_files.clone(), props.on_problem.clone());
+        let (over, on_files, on_problem) = (
+            over.clone(),
+            props.on_files.clone(),
+            props.on_problem.clone(),
+        );
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             over.set(false);

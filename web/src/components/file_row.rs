@@ -4,9 +4,9 @@
 use crate::components::findings::Findings;
 use crate::components::human_size;
 use crate::state::{Row, Status};
+use modelvet_core::{ScanOptions, Severity};
 use std::rc::Rc;
 use yew::prelude::*;
-use modelvet_core::{ScanOptions, Severity};
 
 #[derive(Properties, PartialEq)]
 pub struct FileRowProps {
@@ -52,7 +52,11 @@ pub fn FileRow(props: &FileRowProps) -> Html {
     if row.status == Status::Cancelled {
         errors.push(crate::state::CANCELLED_MESSAGE.to_owned());
     }
-    let findings = row.scan.as_ref().map(|s| s.findings.clone()).unwrap_or_default();
+    let findings = row
+        .scan
+        .as_ref()
+        .map(|s| s.findings.clone())
+        .unwrap_or_default();
     html! {
         <tbody class="file" data-path={row.path.clone()} data-status={status}
             data-format={format} data-verdict={verdict}
