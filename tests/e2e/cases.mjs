@@ -166,8 +166,14 @@ test("cancel stops the workers and marks unfinished rows", async ({ context, ori
     paths.push(path);
   }
   await page.setInputFiles("#file-input", paths);
-  await page.waitForSelector('tbody.file[data-status="hashing"]', { timeout: 20_000 });
-  assert.ok(page.workers().length > 0, "workers were started");
+  // Files are hashed in parallel, one worker per core (at most 8).
+  const parallel = Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 8, paths.length);
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('tbody.file[data-status="hashing"]').length === n,
+    parallel,
+    { timeout: 20_000, polling: 20 },
+  );
+  assert.equal(page.workers().length, parallel, "one worker per file being hashed");
   await page.click("#cancel");
   await waitFinished(page, 3);
   let shown = await rows(page);
