@@ -27,10 +27,7 @@ pub fn run(
     };
     post(&FromWorker::Hashed { id, sha256 });
     let scan = scan_artifact(path, &mut source, options);
-    post(&FromWorker::Scanned {
-        id,
-        scan: scan.into(),
-    });
+    post(&FromWorker::Scanned { id, scan });
 }
 
 fn hash(id: RowId, source: &BlobSource, post: &dyn Fn(&FromWorker)) -> Result<String, String> {

@@ -257,10 +257,7 @@ fn action_for(msg: FromWorker) -> Option<Action> {
         FromWorker::Ready => return None,
         FromWorker::Progress { id, hashed } => Action::Progress { id, hashed },
         FromWorker::Hashed { id, sha256 } => Action::Hashed { id, sha256 },
-        FromWorker::Scanned { id, scan } => Action::Scanned {
-            id,
-            scan: scan.into(),
-        },
+        FromWorker::Scanned { id, scan } => Action::Scanned { id, scan },
         FromWorker::Failed { id, message } => Action::Failed { id, message },
     })
 }

@@ -5,9 +5,8 @@
 //! [`FromWorker`] messages serialised as JSON strings.
 
 use crate::state::RowId;
-use modelvet_core::{ArtifactScan, Finding, Format, ScanError};
+use modelvet_core::ArtifactScan;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Property names of the job object the page posts to a worker.
 pub mod job {
@@ -44,7 +43,7 @@ pub enum FromWorker {
         /// The file.
         id: RowId,
         /// What they found.
-        scan: ScanWire,
+        scan: ArtifactScan,
     },
     /// The file could not be read; the worker is free again.
     Failed {
@@ -91,41 +90,6 @@ impl FromWorker {
     }
 }
 
-/// [`ArtifactScan`] as it crosses the worker boundary (field for field).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScanWire {
-    /// Detected format.
-    pub format: Option<Format>,
-    /// Findings in the order raised.
-    pub findings: Vec<Finding>,
-    /// What could not be scanned.
-    pub errors: Vec<ScanError>,
-    /// Format facts.
-    pub facts: BTreeMap<String, serde_json::Value>,
-}
-
-impl From<ArtifactScan> for ScanWire {
-    fn from(s: ArtifactScan) -> ScanWire {
-        ScanWire {
-            format: s.format,
-            findings: s.findings,
-            errors: s.errors,
-            facts: s.facts,
-        }
-    }
-}
-
-impl From<ScanWire> for ArtifactScan {
-    fn from(w: ScanWire) -> ArtifactScan {
-        ArtifactScan {
-            format: w.format,
-            findings: w.findings,
-            errors: w.errors,
-            facts: w.facts,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,14 +110,14 @@ mod tests {
             .any(|f| f.rule_id == "extension-mismatch"));
         let msg = FromWorker::Scanned {
             id: 7,
-            scan: scan.clone().into(),
+            scan: scan.clone(),
         };
         let back = FromWorker::from_json(&msg.to_json()).unwrap();
         assert_eq!(back, msg);
-        let FromWorker::Scanned { scan: wire, .. } = back else {
+        let FromWorker::Scanned { scan: got, .. } = back else {
             panic!("wrong variant");
         };
-        assert_eq!(ArtifactScan::from(wire), scan);
+        assert_eq!(got, scan);
     }
 
     #[test]

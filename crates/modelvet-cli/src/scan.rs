@@ -37,12 +37,16 @@ pub fn scan_paths(
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(targets.len()));
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(target) = targets.get(i) else { break };
-                let outcome = scan_one(target, &opts, &progress);
-                if let Ok(mut r) = results.lock() {
-                    r.push((i, outcome));
+            scope.spawn(|| {
+                // One read buffer per thread, grown to the largest file seen (at most HASH_CHUNK).
+                let mut buf = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(target) = targets.get(i) else { break };
+                    let outcome = scan_one(target, &opts, &progress, &mut buf);
+                    if let Ok(mut r) = results.lock() {
+                        r.push((i, outcome));
+                    }
                 }
             });
         }
@@ -73,8 +77,13 @@ enum Outcome {
     Unreadable(String),
 }
 
-fn scan_one(target: &Target, opts: &ScanOptions, progress: &ProgressBar) -> Outcome {
-    let sha256 = match hash_file(target, progress) {
+fn scan_one(
+    target: &Target,
+    opts: &ScanOptions,
+    progress: &ProgressBar,
+    buf: &mut Vec<u8>,
+) -> Outcome {
+    let sha256 = match hash_file(target, progress, buf) {
         Ok(h) => h,
         Err(e) => return Outcome::Unreadable(format!("cannot read {}: {e}", target.display)),
     };
@@ -86,12 +95,19 @@ fn scan_one(target: &Target, opts: &ScanOptions, progress: &ProgressBar) -> Outc
     Outcome::Scanned { sha256, scan }
 }
 
-fn hash_file(target: &Target, progress: &ProgressBar) -> std::io::Result<String> {
+fn hash_file(
+    target: &Target,
+    progress: &ProgressBar,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<String> {
     let mut file = std::fs::File::open(&target.path)?;
     let mut hasher = Sha256Stream::new();
-    let mut buf = vec![0u8; HASH_CHUNK];
+    let want = usize::try_from(target.size).map_or(HASH_CHUNK, |n| n.clamp(1, HASH_CHUNK));
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
     loop {
-        let n = match file.read(&mut buf) {
+        let n = match file.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

@@ -218,11 +218,13 @@ pub fn sniff(s: &Sniff<'_>) -> Format {
     if s.head.starts_with(b"MZ") && repo::looks_like_pe(s.head) {
         return Format::Pe;
     }
-    // Families with structural checks, most specific first.
-    if let Some(f) = archive::sniff(s) {
+    // Families with structural checks, most specific first. A file that
+    // starts as safetensors stays safetensors even when a zip is appended (the
+    // safetensors scanner reports and scans the appended polyglot data).
+    if let Some(f) = tensors::sniff(s) {
         return f;
     }
-    if let Some(f) = tensors::sniff(s) {
+    if let Some(f) = archive::sniff(s) {
         return f;
     }
     if let Some(f) = numpy::sniff(s) {

@@ -12,6 +12,7 @@
 //! JSON report that the CLI, web app, policies and exporters consume).
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod finding;
 pub mod format;

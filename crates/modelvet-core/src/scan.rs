@@ -31,8 +31,9 @@ impl Default for ScanOptions {
     }
 }
 
-/// What scanning one artifact produced.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// What scanning one artifact produced (serialisable, so a browser worker can
+/// hand it to the page).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ArtifactScan {
     /// The detected format (refined by the scanner).
     pub format: Option<Format>,

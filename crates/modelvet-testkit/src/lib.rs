@@ -5,12 +5,12 @@
 //! implementation does; where a builder deliberately writes something a real
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
+pub mod gguf;
 pub mod joblib;
+pub mod msgpack;
 pub mod numpy;
 pub mod pickle;
 pub mod safetensors;
+pub mod tflite;
 pub mod torch;
 pub mod zip;
-pub mod gguf;
-pub mod msgpack;
-pub mod tflite;
