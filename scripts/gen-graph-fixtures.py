@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Write the small real model files under tests/fixtures/graphs/.
+
+Each file is produced by its format's own library (onnx, h5py, keras), so the
+scanners are tested against bytes real writers emit. Nothing here is loaded
+back or executed by the tests; the Lambda layers are harmless (`t * 2`).
+
+Run in a throwaway virtual environment:
+
+    python3 -m venv /tmp/graphs-venv
+    /tmp/graphs-venv/bin/pip install onnx h5py keras numpy scipy jax
+    KERAS_BACKEND=jax /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py
+
+The versions used are written to tests/fixtures/graphs/VERSIONS.txt.
+"""
+
+import json
+import os
+import pathlib
+import platform
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+from onnx import TensorProto, helper  # noqa: E402
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "graphs"
+
+
+def save_onnx(model, name):
+    onnx.save(model, str(OUT / "onnx" / name))
+
+
+def tiny_graph(nodes, name="g", extra_inits=()):
+    w = helper.make_tensor("w", TensorProto.FLOAT, [2], [1.0, 2.0])
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    return helper.make_graph(nodes, name, [x], [y], [w, *extra_inits])
+
+
+def onnx_fixtures():
+    (OUT / "onnx").mkdir(parents=True, exist_ok=True)
+    opset = [helper.make_opsetid("", 17)]
+
+    # A benign model: y = relu(x + w).
+    g = tiny_graph(
+        [
+            helper.make_node("Add", ["x", "w"], ["s"], name="add"),
+            helper.make_node("Relu", ["s"], ["y"], name="relu"),
+        ],
+        "benign",
+    )
+    m = helper.make_model(g, opset_imports=opset, producer_name="modelvet-fixtures")
+    helper.set_model_props(m, {"license": "apache-2.0", "author": "modelvet"})
+    onnx.checker.check_model(m)
+    save_onnx(m, "benign.onnx")
+
+    # Custom-domain op plus an ONNX Runtime contrib op.
+    g = tiny_graph(
+        [
+            helper.make_node("Decrypt", ["x", "w"], ["s"], name="dec", domain="com.example.ops"),
+            helper.make_node("FastGelu", ["s"], ["y"], name="gelu", domain="com.microsoft"),
+        ],
+        "custom",
+    )
+    m = helper.make_model(
+        g,
+        opset_imports=opset
+        + [helper.make_opsetid("com.example.ops", 1), helper.make_opsetid("com.microsoft", 1)],
+    )
+    save_onnx(m, "custom_domain.onnx")
+
+    # Initializers whose external data leaves the model folder, and one that does not.
+    def external(name, location):
+        t = helper.make_tensor(name, TensorProto.FLOAT, [2], [0.0, 0.0])
+        t.ClearField("float_data")
+        t.data_location = TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", location
+        e = t.external_data.add()
+        e.key, e.value = "length", "8"
+        return t
+
+    g = tiny_graph(
+        [helper.make_node("Add", ["x", "secret"], ["y"], name="add")],
+        "external",
+        [external("secret", "../../../../etc/passwd")],
+    )
+    save_onnx(helper.make_model(g, opset_imports=opset), "external_traversal.onnx")
+    g = tiny_graph(
+        [helper.make_node("Add", ["x", "ok"], ["y"], name="add")],
+        "external_ok",
+        [external("ok", "weights.bin")],
+    )
+    save_onnx(helper.make_model(g, opset_imports=opset), "external_ok.onnx")
+
+    # An If node whose then-branch holds a custom op.
+    then_g = helper.make_graph(
+        [helper.make_node("Hidden", ["x"], ["t"], name="hidden", domain="evil.ops")],
+        "then",
+        [],
+        [helper.make_tensor_value_info("t", TensorProto.FLOAT, [2])],
+    )
+    else_g = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["e"], name="id")],
+        "else",
+        [],
+        [helper.make_tensor_value_info("e", TensorProto.FLOAT, [2])],
+    )
+    cond = helper.make_tensor("c", TensorProto.BOOL, [], [True])
+    g = tiny_graph(
+        [helper.make_node("If", ["c"], ["y"], name="branch", then_branch=then_g, else_branch=else_g)],
+        "if",
+        [cond],
+    )
+    save_onnx(
+        helper.make_model(g, opset_imports=opset + [helper.make_opsetid("evil.ops", 1)]),
+        "if_subgraph.onnx",
+    )
+
+    # A model-local function in its own domain, called by the graph.
+    fn = helper.make_function(
+        "local.fns",
+        "AddRelu",
+        ["a", "b"],
+        ["c"],
+        [
+            helper.make_node("Add", ["a", "b"], ["s"]),
+            helper.make_node("Relu", ["s"], ["c"]),
+        ],
+        opset,
+    )
+    g = tiny_graph([helper.make_node("AddRelu", ["x", "w"], ["y"], domain="local.fns")], "fn")
+    m = helper.make_model(
+        g, opset_imports=opset + [helper.make_opsetid("local.fns", 1)], functions=[fn]
+    )
+    onnx.checker.check_model(m)
+    save_onnx(m, "local_function.onnx")
+
+    # Metadata carrying code.
+    g = tiny_graph([helper.make_node("Add", ["x", "w"], ["y"])], "meta")
+    m = helper.make_model(g, opset_imports=opset)
+    helper.set_model_props(m, {"preprocess": "__import__('os').system('id')"})
+    save_onnx(m, "metadata_code.onnx")
+
+
+def hdf5_fixtures():
+    (OUT / "hdf5").mkdir(parents=True, exist_ok=True)
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "seq",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, 4]}},
+                {"class_name": "Dense", "config": {"units": 2, "activation": "relu"}},
+            ],
+        },
+    }
+    text = json.dumps(config)
+    # As legacy Keras H5 saving writes them: JSON as bytes (fixed-length
+    # string) in older versions, as str (variable-length) in Keras 3.
+    for libver, name in (("earliest", "keras_attrs_v0.h5"), ("latest", "keras_attrs_v3.h5")):
+        with h5py.File(OUT / "hdf5" / name, "w", libver=libver) as f:
+            f.attrs["backend"] = "tensorflow"
+            f.attrs["keras_version"] = "2.15.0"
+            f.attrs["model_config"] = text.encode("utf8")
+            f.attrs["training_config"] = json.dumps({"loss": "mse"})
+            f.create_group("model_weights").attrs["layer_names"] = [b"dense"]
+    # A user block of 512 bytes before the superblock.
+    with h5py.File(OUT / "hdf5" / "userblock.h5", "w", userblock_size=512) as f:
+        f.attrs["model_config"] = json.dumps(config)
+    # More attributes than compact storage holds: libhdf5 moves them to dense
+    # storage (a fractal heap), which the reader reports as not read.
+    with h5py.File(OUT / "hdf5" / "dense_attrs.h5", "w", libver="latest") as f:
+        for i in range(12):
+            f.attrs[f"a{i}"] = f"value {i}"
+    # A plain HDF5 file without Keras attributes.
+    with h5py.File(OUT / "hdf5" / "plain.h5", "w") as f:
+        f.create_dataset("x", data=np.arange(4, dtype="f4"))
+        f.attrs["note"] = "just data"
+
+
+def keras_fixtures():
+    import keras
+
+    (OUT / "keras").mkdir(parents=True, exist_ok=True)
+
+    def benign():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="relu")])
+
+    def with_lambda():
+        inp = keras.Input((4,))
+        x = keras.layers.Dense(2)(inp)
+        # Compiled under a neutral file name so the bytecode records no local path.
+        double = eval(compile("lambda t: t * 2", "<fixture>", "eval"))
+        x = keras.layers.Lambda(double)(x)
+        return keras.Model(inp, x)
+
+    benign().save(OUT / "keras" / "benign.keras")
+    with_lambda().save(OUT / "keras" / "lambda.keras")
+    benign().save(OUT / "keras" / "benign.h5")
+    with_lambda().save(OUT / "keras" / "lambda.h5")
+    return keras.__version__
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    onnx_fixtures()
+    hdf5_fixtures()
+    keras_version = keras_fixtures()
+    import jax
+
+    versions = {
+        "python": platform.python_version(),
+        "onnx": onnx.__version__,
+        "h5py": h5py.__version__,
+        "hdf5": h5py.version.hdf5_version,
+        "numpy": np.__version__,
+        "keras": keras_version,
+        "keras_backend": os.environ["KERAS_BACKEND"],
+        "jax": jax.__version__,
+    }
+    with open(OUT / "VERSIONS.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py\n")
+        for k, v in versions.items():
+            f.write(f"{k} {v}\n")
+    for p in sorted(OUT.rglob("*")):
+        if p.is_file():
+            print(f"{p.stat().st_size:8d} {p.relative_to(OUT)}")
+            assert p.stat().st_size < 64 * 1024, p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
