@@ -1,29 +1,370 @@
 //! NumPy `.npy` and `.npz`.
+//!
+//! An `.npy` file is `\x93NUMPY`, a version, a header length, a header that
+//! is a Python dict literal (`{'descr': '<f4', 'fortran_order': False,
+//! 'shape': (3,)}`), then the raw array. The header is parsed strictly, the
+//! way `ast.literal_eval` plus numpy's checks would accept it. Object arrays
+//! (`|O`) hold a pickle instead of raw data: it is scanned, and the array is
+//! flagged because loading it needs `allow_pickle=True`. `.npz` files are
+//! zips of `.npy` members, scanned by the archive family.
 
+use crate::finding::Location;
 use crate::format::{Format, Sniff};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
-use crate::source::{ByteSource, ReadError};
+use crate::severity::Severity;
+use crate::source::{read_window, ByteSource, ReadError, Window};
+use literal::Literal;
 use serde::{Deserialize, Serialize};
 
+pub mod literal;
+
+/// An object array: a pickle that `np.load(allow_pickle=True)` unpickles.
+pub static NPY_OBJECT_ARRAY: Rule = Rule {
+    id: "npy-object-array",
+    severity: Severity::Medium,
+    summary:
+        "The array has object dtype: its data is a pickle, loaded only with `allow_pickle=True`.",
+    docs: r#"
+## Why it matters
+NumPy stores arrays of Python objects by pickling them after the header. `np.load` refuses
+them unless called with `allow_pickle=True`, which then runs whatever the pickle says.
+modelvet scans the pickle; this finding records that loading the array means unpickling.
+
+## Example
+`{'descr': '|O', 'fortran_order': False, 'shape': (1,)}` followed by a pickle.
+
+## What to do
+Store numeric arrays, or convert the objects to a safe format. Never pass
+`allow_pickle=True` for files you did not write.
+
+## References
+- `numpy.load` documentation, parameter `allow_pickle`
+"#,
+};
+
+/// The header is not what numpy writes or accepts.
+pub static NPY_MALFORMED_HEADER: Rule = Rule {
+    id: "npy-malformed-header",
+    severity: Severity::Medium,
+    summary:
+        "The `.npy` header is not a dict literal with exactly `descr`, `fortran_order` and `shape`.",
+    docs: r#"
+## Why it matters
+numpy evaluates the header with `ast.literal_eval` and then checks it. Headers that other
+readers accept but numpy does not (or the reverse) make the same file mean different arrays
+to different tools.
+
+## What to do
+Re-save the array with `np.save`.
+"#,
+};
+
+/// The data length differs from what the header implies.
+pub static NPY_SIZE_MISMATCH: Rule = Rule {
+    id: "npy-size-mismatch",
+    severity: Severity::Medium,
+    summary: "The `.npy` data is longer or shorter than its shape and dtype say.",
+    docs: r#"
+## Why it matters
+Bytes after the array are ignored by `np.load` but can carry a second payload for another
+reader (a polyglot file); a short file is truncated or tampered with.
+
+## What to do
+Re-save the array with `np.save`.
+"#,
+};
+
 /// Rules raised by this family.
-pub const RULES: &[&Rule] = &[];
+pub const RULES: &[&Rule] = &[&NPY_OBJECT_ARRAY, &NPY_MALFORMED_HEADER, &NPY_SIZE_MISMATCH];
 
 /// Limits of this family's parsers.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct NumpyLimits {}
+#[serde(default)]
+pub struct NumpyLimits {
+    /// Largest header read. Default 1 MiB (numpy itself refuses over 10,000 bytes).
+    pub max_header_bytes: u32,
+    /// Deepest nesting of the header literal. Default 16.
+    pub max_literal_depth: u32,
+    /// Most dimensions. Default 64 (numpy's own maximum).
+    pub max_dims: u32,
+}
 
-/// Recognise this family's formats by content.
-pub fn sniff(_s: &Sniff<'_>) -> Option<Format> {
-    None
+impl Default for NumpyLimits {
+    fn default() -> Self {
+        NumpyLimits {
+            max_header_bytes: 1 << 20,
+            max_literal_depth: 16,
+            max_dims: 64,
+        }
+    }
+}
+
+/// numpy's default `max_header_size` for `np.load`.
+pub const NUMPY_MAX_HEADER: u64 = 10_000;
+
+/// Recognise this family's formats by content (`.npy` has a magic number in
+/// the generic table; `.npz` is refined from a zip).
+pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
+    s.head.starts_with(b"\x93NUMPY").then_some(Format::Npy)
+}
+
+/// A validated `.npy` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpyHeader {
+    /// Format version (major, minor).
+    pub version: (u8, u8),
+    /// Offset of the array data.
+    pub data_offset: u64,
+    /// The dtype descriptor as written.
+    pub descr: String,
+    /// Shape.
+    pub shape: Vec<u64>,
+    /// Whether the dtype holds Python objects.
+    pub object: bool,
+    /// Bytes per element (`None` for object arrays).
+    pub itemsize: Option<u64>,
+}
+
+/// Size in bytes of one element of a simple descriptor (`<f4`, `|S10`, `<U3`,
+/// `<M8[ns]`), `None` for objects; `Err` if it is not a dtype.
+fn simple_itemsize(d: &str) -> Result<Option<u64>, String> {
+    let body = d.trim_start_matches(['<', '>', '|', '=']);
+    let mut chars = body.chars();
+    let kind = chars.next().ok_or("empty dtype")?;
+    let rest = chars.as_str();
+    let rest = rest.split('[').next().unwrap_or(rest);
+    if kind == 'O' {
+        return Ok(None);
+    }
+    let n: u64 = rest.parse().map_err(|_| format!("unknown dtype `{d}`"))?;
+    match kind {
+        'b' | 'i' | 'u' | 'f' | 'c' | 'S' | 'V' | 'a' | 'M' | 'm' => Ok(Some(n)),
+        'U' => Ok(Some(n.saturating_mul(4))),
+        _ => Err(format!("unknown dtype `{d}`")),
+    }
+}
+
+/// Item size of a descriptor (simple or structured); `Ok(None)` if it holds objects.
+fn itemsize(descr: &Literal) -> Result<Option<u64>, String> {
+    match descr {
+        Literal::Str(s) => simple_itemsize(s),
+        Literal::List(fields) => {
+            let mut total = Some(0u64);
+            for f in fields {
+                let Literal::Tuple(parts) = f else {
+                    return Err("a structured dtype field is not a tuple".into());
+                };
+                let (Some(Literal::Str(_) | Literal::Tuple(_)), Some(sub)) =
+                    (parts.first(), parts.get(1))
+                else {
+                    return Err("a structured dtype field lacks a name or type".into());
+                };
+                let count = match parts.get(2) {
+                    None => 1,
+                    Some(Literal::Tuple(dims)) => product(dims)?,
+                    Some(Literal::Int(n)) => {
+                        u64::try_from(*n).map_err(|_| "negative field shape")?
+                    }
+                    Some(_) => return Err("a structured dtype field shape is not a tuple".into()),
+                };
+                let size = itemsize(sub)?;
+                total = match (total, size) {
+                    (Some(t), Some(s)) => Some(t.saturating_add(s.saturating_mul(count))),
+                    _ => None,
+                };
+            }
+            Ok(total)
+        }
+        _ => Err("`descr` is neither a string nor a list".into()),
+    }
+}
+
+fn product(dims: &[Literal]) -> Result<u64, String> {
+    dims.iter().try_fold(1u64, |acc, d| match d {
+        Literal::Int(n) => {
+            let n = u64::try_from(*n).map_err(|_| "a negative dimension".to_owned())?;
+            Ok(acc.saturating_mul(n))
+        }
+        _ => Err("a dimension is not an integer".to_owned()),
+    })
+}
+
+/// Read and validate the header. `Ok(Err(why))` when the header is malformed.
+pub fn read_header(
+    src: &mut dyn ByteSource,
+    limits: &NumpyLimits,
+) -> Result<Result<NpyHeader, String>, ReadError> {
+    let head = read_window(src, 0, 12)?;
+    let (Some(&major), Some(&minor)) = (head.get(6), head.get(7)) else {
+        return Ok(Err("file ends inside the magic number".into()));
+    };
+    let (len, start) = match major {
+        1 => (
+            head.get(8..10)
+                .and_then(|b| b.try_into().ok())
+                .map(|b: [u8; 2]| u64::from(u16::from_le_bytes(b))),
+            10u64,
+        ),
+        2 | 3 => (
+            head.get(8..12)
+                .and_then(|b| b.try_into().ok())
+                .map(|b: [u8; 4]| u64::from(u32::from_le_bytes(b))),
+            12u64,
+        ),
+        v => return Ok(Err(format!("unknown format version {v}.{minor}"))),
+    };
+    let Some(len) = len else {
+        return Ok(Err("file ends inside the header length".into()));
+    };
+    if len > u64::from(limits.max_header_bytes) {
+        return Ok(Err(format!(
+            "header of {len} bytes exceeds limit `numpy.max_header_bytes` ({})",
+            limits.max_header_bytes
+        )));
+    }
+    if len > NUMPY_MAX_HEADER {
+        return Ok(Err(format!(
+            "header of {len} bytes: np.load refuses headers over {NUMPY_MAX_HEADER} bytes by default"
+        )));
+    }
+    let raw = read_window(src, start, len)?;
+    if (raw.len() as u64) < len {
+        return Ok(Err("file ends inside the header".into()));
+    }
+    let text: String = if major == 3 {
+        match String::from_utf8(raw) {
+            Ok(t) => t,
+            Err(_) => return Ok(Err("version 3 header is not UTF-8".into())),
+        }
+    } else {
+        raw.iter().map(|&b| char::from(b)).collect() // latin-1
+    };
+    let lit = match literal::parse(&text, limits.max_literal_depth) {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(format!("header is not a Python literal: {e}"))),
+    };
+    let Literal::Dict(items) = lit else {
+        return Ok(Err("header is not a dict".into()));
+    };
+    let mut descr = None;
+    let mut fortran = None;
+    let mut shape = None;
+    for (k, v) in &items {
+        let slot = match k {
+            Literal::Str(k) if k == "descr" => &mut descr,
+            Literal::Str(k) if k == "fortran_order" => &mut fortran,
+            Literal::Str(k) if k == "shape" => &mut shape,
+            other => return Ok(Err(format!("unexpected header key {other:?}"))),
+        };
+        if slot.replace(v).is_some() {
+            return Ok(Err(format!("header key {k:?} appears twice")));
+        }
+    }
+    let (Some(descr), Some(Literal::Bool(_)), Some(Literal::Tuple(dims))) = (descr, fortran, shape)
+    else {
+        return Ok(Err(
+            "header needs `descr`, a boolean `fortran_order` and a tuple `shape`".into(),
+        ));
+    };
+    if dims.len() > limits.max_dims as usize {
+        return Ok(Err(format!(
+            "{} dimensions, over numpy's maximum",
+            dims.len()
+        )));
+    }
+    let shape: Result<Vec<u64>, String> = dims
+        .iter()
+        .map(|d| match d {
+            Literal::Int(n) => u64::try_from(*n).map_err(|_| "a negative dimension".to_owned()),
+            _ => Err("a dimension is not an integer".to_owned()),
+        })
+        .collect();
+    let shape = match shape {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let size = match itemsize(descr) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let descr_text = match descr {
+        Literal::Str(s) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    Ok(Ok(NpyHeader {
+        version: (major, minor),
+        data_offset: start.saturating_add(len),
+        descr: descr_text,
+        shape,
+        object: size.is_none(),
+        itemsize: size,
+    }))
 }
 
 /// Scan a file of one of this family's formats.
 pub fn scan(
     format: Format,
-    _src: &mut dyn ByteSource,
-    _ctx: &mut ScanCtx<'_>,
+    src: &mut dyn ByteSource,
+    ctx: &mut ScanCtx<'_>,
 ) -> Result<Format, ReadError> {
+    if format == Format::Npz {
+        return crate::formats::archive::zip_scan::scan(src, ctx);
+    }
+    let limits = ctx.limits().numpy.clone();
+    let header = match read_header(src, &limits)? {
+        Ok(h) => h,
+        Err(why) => {
+            let f = ctx.finding(&NPY_MALFORMED_HEADER, Location::File, why);
+            ctx.push(f.with_help("re-save the array with np.save"));
+            return Ok(format);
+        }
+    };
+    ctx.fact(
+        "npy",
+        serde_json::json!({
+            "version": format!("{}.{}", header.version.0, header.version.1),
+            "descr": header.descr,
+            "shape": header.shape,
+        }),
+    );
+    let data_len = src.len().saturating_sub(header.data_offset);
+    if header.object {
+        let f = ctx.finding(
+            &NPY_OBJECT_ARRAY,
+            Location::File,
+            format!(
+                "object array (dtype {}): its data is a pickle that np.load runs only with allow_pickle=True",
+                header.descr
+            ),
+        );
+        ctx.push(f.with_help("never pass allow_pickle=True for files you did not write"));
+        let mut w = Window::new(src, header.data_offset, data_len);
+        ctx.scan_nested("<object array pickle>", &mut w);
+        return Ok(format);
+    }
+    let elems = header.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+    let expected = elems.and_then(|e| e.checked_mul(header.itemsize.unwrap_or(0)));
+    if expected != Some(data_len) {
+        let what = match expected {
+            Some(e) if data_len > e => format!(
+                "{} bytes follow the array's {e} bytes of data",
+                data_len - e
+            ),
+            Some(e) => format!("the array needs {e} bytes of data but the file holds {data_len}"),
+            None => "the shape's size overflows".to_owned(),
+        };
+        let f = ctx.finding(&NPY_SIZE_MISMATCH, Location::File, what);
+        ctx.push(f);
+        if let Some(e) = expected.filter(|&e| data_len > e) {
+            let start = header.data_offset.saturating_add(e);
+            let mut w = Window::new(src, start, data_len - e);
+            ctx.scan_nested("<bytes after the array>", &mut w);
+        }
+    }
     Ok(format)
 }
+
+#[cfg(test)]
+mod tests;

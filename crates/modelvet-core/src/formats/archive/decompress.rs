@@ -1,0 +1,381 @@
+//! Bounded, streaming decompression with pure-Rust decoders (they build for
+//! wasm32): deflate/zlib/gzip (miniz_oxide), bzip2 (bzip2-rs), xz and lzma
+//! (lzma-rs), LZ4 frames (lz4_flex).
+//!
+//! Every decoder writes through a [`Cap`]: output stops at the cap while
+//! inflating, so a bomb never allocates more than the cap, whatever it claims.
+
+use crate::source::{ByteSource, ReadError, SourceReader};
+use miniz_oxide::inflate::stream::{inflate, InflateState};
+use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+use std::io::{self, BufReader, Read, Write};
+
+/// A compression codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// Raw deflate (zip method 8).
+    Deflate,
+    /// zlib-wrapped deflate (joblib's `.z`, old `ZF` files).
+    Zlib,
+    /// gzip (one or more members).
+    Gzip,
+    /// bzip2.
+    Bzip2,
+    /// xz container.
+    Xz,
+    /// Legacy `.lzma` ("LZMA alone").
+    Lzma,
+    /// LZ4 frame.
+    Lz4,
+}
+
+impl Codec {
+    /// Name used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Deflate => "deflate",
+            Codec::Zlib => "zlib",
+            Codec::Gzip => "gzip",
+            Codec::Bzip2 => "bzip2",
+            Codec::Xz => "xz",
+            Codec::Lzma => "lzma",
+            Codec::Lz4 => "lz4",
+        }
+    }
+}
+
+/// The most output a decoder may produce, and the named limit that set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    /// Most bytes of output.
+    pub bytes: u64,
+    /// Name of the limit (`archive.max_member_bytes`, ...).
+    pub limit: &'static str,
+    /// The limit's configured value, for the message.
+    pub value: u64,
+}
+
+/// Why decoding stopped before the end of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The cap was reached; the output holds the first `cap.bytes` bytes.
+    Cap(Cap),
+    /// The compressed data is corrupt or truncated.
+    Corrupt(String),
+    /// The source failed.
+    Read(ReadError),
+}
+
+/// Output of a decoder: what it produced, and why it stopped early (if it did).
+#[derive(Debug, Clone, Default)]
+pub struct Decoded {
+    /// Decompressed bytes (at most `cap.bytes`).
+    pub bytes: Vec<u8>,
+    /// `None` when the stream ended cleanly.
+    pub stop: Option<Stop>,
+    /// Compressed bytes consumed (for deflate-based codecs; otherwise the input length).
+    pub consumed: u64,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// Decompress all of `src` with `codec`, producing at most `cap.bytes` bytes.
+pub fn decode(codec: Codec, src: &mut dyn ByteSource, cap: Cap) -> Decoded {
+    match codec {
+        Codec::Deflate => inflate_stream(src, 0, DataFormat::Raw, cap),
+        Codec::Zlib => inflate_stream(src, 0, DataFormat::Zlib, cap),
+        Codec::Gzip => gunzip(src, cap),
+        Codec::Bzip2 => {
+            let len = src.len();
+            let mut reader = bzip2_rs::DecoderReader::new(SourceReader::new(src));
+            let mut out = Capped::new(cap);
+            let result = copy(&mut reader, &mut out);
+            out.finish(result, len)
+        }
+        Codec::Xz | Codec::Lzma => {
+            let len = src.len();
+            let mut reader = BufReader::new(SourceReader::new(src));
+            let mut out = Capped::new(cap);
+            let result = if codec == Codec::Xz {
+                lzma_rs::xz_decompress(&mut reader, &mut out).map_err(lzma_error)
+            } else {
+                lzma_rs::lzma_decompress(&mut reader, &mut out).map_err(lzma_error)
+            };
+            out.finish(result, len)
+        }
+        Codec::Lz4 => {
+            let len = src.len();
+            let mut reader = lz4_flex::frame::FrameDecoder::new(SourceReader::new(src));
+            let mut out = Capped::new(cap);
+            let result = copy(&mut reader, &mut out);
+            out.finish(result, len)
+        }
+    }
+}
+
+fn lzma_error(e: lzma_rs::error::Error) -> io::Error {
+    match e {
+        lzma_rs::error::Error::IoError(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    }
+}
+
+fn copy(reader: &mut dyn Read, out: &mut Capped) -> io::Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.write_all(buf.get(..n).unwrap_or_default())?;
+    }
+}
+
+/// A writer that keeps at most `cap.bytes` bytes and then refuses more.
+struct Capped {
+    bytes: Vec<u8>,
+    cap: Cap,
+    hit: bool,
+}
+
+impl Capped {
+    fn new(cap: Cap) -> Capped {
+        Capped {
+            bytes: Vec::new(),
+            cap,
+            hit: false,
+        }
+    }
+
+    fn finish(self, result: io::Result<()>, consumed: u64) -> Decoded {
+        let stop = if self.hit {
+            Some(Stop::Cap(self.cap))
+        } else {
+            result.err().map(|e| Stop::Corrupt(e.to_string()))
+        };
+        Decoded {
+            bytes: self.bytes,
+            stop,
+            consumed,
+        }
+    }
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = self.cap.bytes.saturating_sub(self.bytes.len() as u64);
+        let take = usize::try_from(room).map_or(buf.len(), |r| r.min(buf.len()));
+        self.bytes
+            .extend_from_slice(buf.get(..take).unwrap_or_default());
+        if take < buf.len() {
+            self.hit = true;
+            return Err(io::Error::other("decompression limit reached"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Inflate a deflate or zlib stream starting at `start`; stops at the end of
+/// the stream (bytes after it are not consumed).
+fn inflate_stream(src: &mut dyn ByteSource, start: u64, format: DataFormat, cap: Cap) -> Decoded {
+    let mut state = InflateState::new_boxed(format);
+    let mut out = Capped::new(cap);
+    let mut input = vec![0u8; CHUNK];
+    let mut output = vec![0u8; CHUNK];
+    let mut pos = start;
+    let mut have = 0usize;
+    let mut eof = false;
+    loop {
+        if have < input.len() && !eof {
+            let Some(rest) = input.get_mut(have..) else {
+                break;
+            };
+            match src.read_at(pos.saturating_add(have as u64), rest) {
+                Ok(0) => eof = true,
+                Ok(n) => have = have.saturating_add(n),
+                Err(e) => {
+                    return Decoded {
+                        bytes: out.bytes,
+                        stop: Some(Stop::Read(e)),
+                        consumed: pos.saturating_sub(start),
+                    }
+                }
+            }
+        }
+        let flush = if eof { MZFlush::Finish } else { MZFlush::None };
+        let chunk = input.get(..have).unwrap_or_default();
+        let r = inflate(&mut state, chunk, &mut output, flush);
+        pos = pos.saturating_add(r.bytes_consumed as u64);
+        input.copy_within(r.bytes_consumed.min(have)..have, 0);
+        have = have.saturating_sub(r.bytes_consumed);
+        if out
+            .write_all(output.get(..r.bytes_written).unwrap_or_default())
+            .is_err()
+        {
+            return out.finish(Ok(()), pos.saturating_sub(start));
+        }
+        match r.status {
+            Ok(MZStatus::StreamEnd) => return out.finish(Ok(()), pos.saturating_sub(start)),
+            Ok(_) => {}
+            Err(MZError::Buf) if r.bytes_consumed == 0 && r.bytes_written == 0 && eof => {
+                let e = io::Error::new(io::ErrorKind::UnexpectedEof, "truncated deflate stream");
+                return out.finish(Err(e), pos.saturating_sub(start));
+            }
+            Err(MZError::Buf) => {}
+            Err(e) => {
+                let e = io::Error::new(io::ErrorKind::InvalidData, format!("{e:?}"));
+                return out.finish(Err(e), pos.saturating_sub(start));
+            }
+        }
+    }
+    out.finish(Ok(()), pos.saturating_sub(start))
+}
+
+/// gzip (RFC 1952), every member in turn, into one capped output.
+fn gunzip(src: &mut dyn ByteSource, cap: Cap) -> Decoded {
+    let mut all = Decoded::default();
+    let mut pos = 0u64;
+    loop {
+        let header = match gzip_header_len(src, pos) {
+            Ok(Some(n)) => n,
+            Ok(None) if pos > 0 => break, // trailing bytes after the last member
+            Ok(None) => {
+                all.stop = Some(Stop::Corrupt("not a gzip stream".into()));
+                break;
+            }
+            Err(e) => {
+                all.stop = Some(Stop::Read(e));
+                break;
+            }
+        };
+        let left = Cap {
+            bytes: cap.bytes.saturating_sub(all.bytes.len() as u64),
+            ..cap
+        };
+        let d = inflate_stream(src, pos.saturating_add(header), DataFormat::Raw, left);
+        all.bytes.extend_from_slice(&d.bytes);
+        pos = pos
+            .saturating_add(header)
+            .saturating_add(d.consumed)
+            .saturating_add(8);
+        all.consumed = pos;
+        if d.stop.is_some() {
+            all.stop = d.stop;
+            break;
+        }
+        if pos >= src.len() {
+            break;
+        }
+    }
+    all
+}
+
+/// Length of the gzip member header at `pos`, `None` if there is none.
+fn gzip_header_len(src: &mut dyn ByteSource, pos: u64) -> Result<Option<u64>, ReadError> {
+    let head = crate::source::read_window(src, pos, 10)?;
+    let (Some(&[0x1f, 0x8b, 8]), Some(&flags)) = (head.get(..3), head.get(3)) else {
+        return Ok(None);
+    };
+    let mut at = pos.saturating_add(10);
+    if flags & 0x04 != 0 {
+        let x = crate::source::read_window(src, at, 2)?;
+        let n = u16::from_le_bytes([*x.first().unwrap_or(&0), *x.get(1).unwrap_or(&0)]);
+        at = at.saturating_add(2).saturating_add(u64::from(n));
+    }
+    for bit in [0x08u8, 0x10] {
+        if flags & bit != 0 {
+            // Zero-terminated string; bounded by the 64 KiB we look at.
+            let s = crate::source::read_window(src, at, 64 * 1024)?;
+            let Some(end) = s.iter().position(|&b| b == 0) else {
+                return Ok(None);
+            };
+            at = at.saturating_add(end as u64).saturating_add(1);
+        }
+    }
+    if flags & 0x02 != 0 {
+        at = at.saturating_add(2);
+    }
+    Ok(Some(at.saturating_sub(pos)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::source::SliceSource;
+
+    const BIG: Cap = Cap {
+        bytes: 1 << 30,
+        limit: "test",
+        value: 1,
+    };
+
+    #[test]
+    fn deflate_round_trip_and_cap() {
+        let data = vec![7u8; 1_000_000];
+        let packed = miniz_oxide::deflate::compress_to_vec(&data, 6);
+        let d = decode(Codec::Deflate, &mut SliceSource::new(&packed), BIG);
+        assert_eq!(d.stop, None);
+        assert_eq!(d.bytes, data);
+        assert_eq!(d.consumed, packed.len() as u64);
+        let small = Cap { bytes: 1000, ..BIG };
+        let d = decode(Codec::Deflate, &mut SliceSource::new(&packed), small);
+        assert_eq!(d.stop, Some(Stop::Cap(small)));
+        assert_eq!(d.bytes.len(), 1000);
+    }
+
+    #[test]
+    fn zlib_and_corrupt() {
+        let packed = miniz_oxide::deflate::compress_to_vec_zlib(b"hello hello", 6);
+        let d = decode(Codec::Zlib, &mut SliceSource::new(&packed), BIG);
+        assert_eq!(d.bytes, b"hello hello");
+        let d = decode(
+            Codec::Zlib,
+            &mut SliceSource::new(b"\x78\x9c\xff\xff\xff"),
+            BIG,
+        );
+        assert!(matches!(d.stop, Some(Stop::Corrupt(_))), "{d:?}");
+        let truncated = packed.get(..packed.len() - 6).unwrap();
+        let d = decode(Codec::Zlib, &mut SliceSource::new(truncated), BIG);
+        assert!(matches!(d.stop, Some(Stop::Corrupt(_))), "{d:?}");
+    }
+
+    #[test]
+    fn gzip_members_and_not_gzip() {
+        let mut gz = Vec::new();
+        for part in [&b"abc"[..], b"def"] {
+            gz.extend_from_slice(b"\x1f\x8b\x08\x08\0\0\0\0\0\xffname\0");
+            gz.extend_from_slice(&miniz_oxide::deflate::compress_to_vec(part, 6));
+            gz.extend_from_slice(&crc32fast::hash(part).to_le_bytes());
+            gz.extend_from_slice(&(part.len() as u32).to_le_bytes());
+        }
+        let d = decode(Codec::Gzip, &mut SliceSource::new(&gz), BIG);
+        assert_eq!(d.stop, None);
+        assert_eq!(d.bytes, b"abcdef");
+        let d = decode(Codec::Gzip, &mut SliceSource::new(b"plain"), BIG);
+        assert!(matches!(d.stop, Some(Stop::Corrupt(_))));
+    }
+
+    #[test]
+    fn xz_lzma_lz4_bzip2_garbage_is_corrupt_not_panic() {
+        for codec in [Codec::Xz, Codec::Lzma, Codec::Lz4, Codec::Bzip2] {
+            let d = decode(codec, &mut SliceSource::new(b"\xfd7zXZ\0garbage!!"), BIG);
+            assert!(d.stop.is_some(), "{codec:?}");
+        }
+    }
+
+    #[test]
+    fn lzma_round_trip() {
+        let mut packed = Vec::new();
+        lzma_rs::xz_compress(&mut &b"payload"[..], &mut packed).unwrap();
+        let d = decode(Codec::Xz, &mut SliceSource::new(&packed), BIG);
+        assert_eq!((d.bytes.as_slice(), d.stop), (&b"payload"[..], None));
+        let mut packed = Vec::new();
+        lzma_rs::lzma_compress(&mut &b"payload"[..], &mut packed).unwrap();
+        let d = decode(Codec::Lzma, &mut SliceSource::new(&packed), BIG);
+        assert_eq!((d.bytes.as_slice(), d.stop), (&b"payload"[..], None));
+    }
+}

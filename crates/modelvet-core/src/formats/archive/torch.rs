@@ -1,0 +1,85 @@
+//! PyTorch containers: the legacy (pre-1.6) stream of pickles, and the record
+//! layout of zip checkpoints and TorchScript archives.
+
+use super::rules;
+use super::zip::ZipDirectory;
+use crate::finding::Location;
+use crate::format::Format;
+use crate::formats::pickle::{scan_stream, StreamOptions};
+use crate::scan::ScanCtx;
+use crate::source::{ByteSource, ReadError};
+
+/// Start of a legacy checkpoint: protocol 2, then the magic number
+/// `0x1950a86a20f9469cfc6c` as a LONG1 and STOP.
+pub const LEGACY_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.";
+
+/// Pickles at the start of a legacy checkpoint: magic number, protocol
+/// version, sys_info, the object, the storage keys. Raw storage bytes follow.
+pub const LEGACY_PICKLES: u32 = 5;
+
+/// Scan a legacy checkpoint: every one of its pickles; the raw storage data
+/// after them is expected.
+pub fn scan_legacy(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, ReadError> {
+    let summary = scan_stream(
+        src,
+        ctx,
+        &StreamOptions {
+            max_pickles: Some(LEGACY_PICKLES),
+            trailing_data_expected: true,
+        },
+    )?;
+    ctx.fact(
+        "pytorch_legacy",
+        serde_json::json!({ "pickles": summary.pickles, "storage_bytes": src.len().saturating_sub(summary.end) }),
+    );
+    Ok(Format::PytorchLegacy)
+}
+
+/// Check the records of a zip checkpoint against what `torch.save` and
+/// `torch.jit.save` write under the record prefix.
+pub fn check_zip_records(dir: &ZipDirectory, prefix: &str, format: Format, ctx: &mut ScanCtx<'_>) {
+    let under = format!("{prefix}/");
+    let outside: Vec<&str> = dir
+        .entries
+        .iter()
+        .filter(|e| !e.name.starts_with(&under))
+        .map(|e| e.name.as_str())
+        .collect();
+    let has = |n: &str| dir.find(&format!("{prefix}/{n}")).is_some();
+    let mut problems = Vec::new();
+    if !outside.is_empty() {
+        let list = outside
+            .iter()
+            .take(5)
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        problems.push(format!(
+            "{} records lie outside the record directory `{prefix}/` ({list})",
+            outside.len()
+        ));
+    }
+    if !has("version") && !has(".data/version") {
+        problems.push(format!(
+            "no `{prefix}/version` or `{prefix}/.data/version` record"
+        ));
+    }
+    for p in problems {
+        let f = ctx.finding(&rules::PYTORCH_MALFORMED, Location::File, p);
+        ctx.push(f);
+    }
+    let storages = dir
+        .entries
+        .iter()
+        .filter(|e| e.name.starts_with(&format!("{prefix}/data/")))
+        .count();
+    ctx.fact(
+        "pytorch",
+        serde_json::json!({
+            "record_prefix": prefix,
+            "torchscript": format == Format::Torchscript,
+            "storages": storages,
+            "byteorder": has("byteorder"),
+        }),
+    );
+}

@@ -1,0 +1,151 @@
+//! Scanning a zip: refine it to a PyTorch checkpoint, TorchScript archive,
+//! Keras archive, `.npz` or generic zip, then scan every member by content.
+
+use super::zip::{self, MemberData, ZipDirectory, ZipEntry};
+use crate::format::{self, Format, Sniff};
+use crate::scan::ScanCtx;
+use crate::source::{read_window, ByteSource, ReadError, Window};
+
+/// What a zip holds, from its member names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The refined format.
+    pub format: Format,
+    /// PyTorch's record prefix (the top-level directory, e.g. `archive`).
+    pub torch_prefix: Option<String>,
+}
+
+/// Decide what kind of zip `dir` is. PyTorch's reader takes the record
+/// prefix from the first entry's top-level directory and looks records up
+/// under it (`<prefix>/data.pkl`).
+pub fn classify(dir: &ZipDirectory) -> Layout {
+    let files: Vec<&ZipEntry> = dir.entries.iter().filter(|e| !e.is_dir()).collect();
+    let prefix = dir
+        .entries
+        .first()
+        .and_then(|e| e.name.split_once('/'))
+        .map(|(p, _)| p.to_owned());
+    if let Some(p) = &prefix {
+        let has = |n: &str| dir.find(&format!("{p}/{n}")).is_some();
+        if has("data.pkl") {
+            let code = format!("{p}/code/");
+            let script = has("constants.pkl") || files.iter().any(|e| e.name.starts_with(&code));
+            return Layout {
+                format: if script {
+                    Format::Torchscript
+                } else {
+                    Format::PytorchZip
+                },
+                torch_prefix: prefix,
+            };
+        }
+    }
+    let format = if dir.find("config.json").is_some() && dir.find("metadata.json").is_some() {
+        Format::Keras
+    } else if !files.is_empty() && files.iter().all(|e| e.name.ends_with(".npy")) {
+        Format::Npz
+    } else {
+        Format::Zip
+    };
+    Layout {
+        format,
+        torch_prefix: None,
+    }
+}
+
+/// Formats worth scanning when they turn up where raw tensor bytes belong.
+fn suspicious_in_storage(f: Format) -> bool {
+    !matches!(
+        f,
+        Format::Unknown | Format::Text | Format::Json | Format::Empty | Format::Npy
+    )
+}
+
+/// Scan a zip file and every member in it.
+pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, ReadError> {
+    let Some(dir) = zip::read_directory(src, ctx)? else {
+        return Ok(Format::Zip);
+    };
+    let layout = classify(&dir);
+    ctx.fact(
+        "zip",
+        serde_json::json!({
+            "entries": dir.entries.len(),
+            "zip64": dir.zip64,
+            "prefix_bytes": dir.prefix_len,
+            "kind": layout.format.as_str(),
+        }),
+    );
+    if dir.prefix_len > 0 {
+        let mut w = Window::new(src, 0, dir.prefix_len);
+        ctx.scan_nested("<bytes before the zip>", &mut w);
+    }
+    if dir.end < src.len() {
+        let len = src.len() - dir.end;
+        let mut w = Window::new(src, dir.end, len);
+        ctx.scan_nested("<bytes after the zip>", &mut w);
+    }
+    if let Some(prefix) = &layout.torch_prefix {
+        super::torch::check_zip_records(&dir, prefix, layout.format, ctx);
+    }
+    let mut skip: &[&str] = &[];
+    if layout.format == Format::Keras {
+        crate::formats::graphs::scan_keras_archive(src, &dir, ctx)?;
+        skip = &["config.json", "metadata.json"];
+    }
+    let storage = layout.torch_prefix.as_ref().map(|p| format!("{p}/data/"));
+    let mut budget = ctx.limits().archive.max_total_bytes;
+    let mut skipped_storages = 0u64;
+    for entry in &dir.entries {
+        if entry.is_dir() || skip.contains(&entry.name.as_str()) {
+            continue;
+        }
+        let Some(data) = zip::member_data(src, entry, ctx, &mut budget, false)? else {
+            continue;
+        };
+        let is_storage = storage.as_ref().is_some_and(|s| entry.name.starts_with(s));
+        match data {
+            MemberData::Stored { offset, len } => {
+                let mut w = Window::new(src, offset, len);
+                if is_storage && !storage_needs_scan(&mut w, &entry.name, ctx)? {
+                    skipped_storages = skipped_storages.saturating_add(1);
+                    continue;
+                }
+                ctx.scan_nested(&entry.name, &mut w);
+            }
+            MemberData::Inflated(mut v) => {
+                if is_storage && !storage_needs_scan(&mut v, &entry.name, ctx)? {
+                    skipped_storages = skipped_storages.saturating_add(1);
+                    continue;
+                }
+                ctx.scan_nested(&entry.name, &mut v);
+            }
+        }
+    }
+    if storage.is_some() {
+        ctx.fact("pytorch_storages", serde_json::json!(skipped_storages));
+    }
+    Ok(layout.format)
+}
+
+/// Tensor storages are raw bytes; scan one only if its content is a format
+/// of its own (a pickle, an archive, an executable).
+fn storage_needs_scan(
+    src: &mut dyn ByteSource,
+    name: &str,
+    ctx: &ScanCtx<'_>,
+) -> Result<bool, ReadError> {
+    let head = read_window(src, 0, 512)?;
+    let tail_len = src.len().min(u64::from(ctx.limits().scan.sniff_tail_bytes));
+    // Only the head matters for the magic numbers that count here; the tail
+    // is looked at so that a zip hidden in a storage is found too.
+    let tail_at = src.len().saturating_sub(tail_len);
+    let tail = read_window(src, tail_at, tail_len)?;
+    let f = format::sniff(&Sniff {
+        head: &head,
+        tail: &tail,
+        len: src.len(),
+        path: name,
+    });
+    Ok(suspicious_in_storage(f))
+}
