@@ -5,6 +5,10 @@
 //! implementation does; where a builder deliberately writes something a real
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
+pub mod hdf5;
 pub mod numpy;
+pub mod onnx;
+pub mod protobuf;
 pub mod safetensors;
+pub mod savedmodel;
 pub mod zip;

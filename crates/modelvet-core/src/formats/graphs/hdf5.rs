@@ -753,7 +753,12 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
             "backend" => summary.backend = Some(abbreviate(first, 60)),
             name if CONFIG_ATTRIBUTES.contains(&name) => {
                 let origin = format!("attribute `{name}`");
-                keras::analyze_json(ctx, first.as_bytes(), &origin, "", &mut summary);
+                keras::analyze_json(
+                    ctx,
+                    first.as_bytes(),
+                    keras::Origin::new(&origin),
+                    &mut summary,
+                );
             }
             _ => {}
         }

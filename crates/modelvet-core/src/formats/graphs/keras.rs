@@ -14,7 +14,7 @@ use crate::formats::archive::zip::{self, ZipDirectory};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
-use crate::source::{ByteSource, ReadError, Window};
+use crate::source::{ByteSource, ReadError};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -210,25 +210,55 @@ impl ConfigSummary {
     }
 }
 
-/// Parse `bytes` as a Keras configuration found in `origin` (a member or
-/// attribute name, for messages) and analyse it. JSON pointers are prefixed
-/// with `base`.
+/// Where a configuration was found.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// How messages name it (`config.json`, ``attribute `model_config` ``).
+    pub label: &'a str,
+    /// Archive member holding it, if any: JSON pointers are placed inside it.
+    pub member: Option<&'a str>,
+    /// Prefix of every JSON pointer.
+    pub base: &'a str,
+}
+
+impl<'a> Origin<'a> {
+    /// A configuration named `label`, not inside a member.
+    pub fn new(label: &'a str) -> Origin<'a> {
+        Origin {
+            label,
+            member: None,
+            base: "",
+        }
+    }
+
+    fn at(&self, pointer: &str) -> Location {
+        let location = Location::JsonPointer {
+            pointer: format!("{}{pointer}", self.base),
+        };
+        match self.member {
+            Some(member) => location.in_member(member),
+            None => location,
+        }
+    }
+}
+
+/// Parse `bytes` as a Keras configuration found at `origin` and analyse it.
 pub fn analyze_json(
     ctx: &mut ScanCtx<'_>,
     bytes: &[u8],
-    origin: &str,
-    base: &str,
+    origin: Origin<'_>,
     summary: &mut ConfigSummary,
 ) {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => analyze_value(ctx, &value, origin, base, summary),
+        Ok(value) => analyze_value(ctx, &value, origin, summary),
         Err(e) => {
             let f = ctx.finding(
                 &KERAS_MALFORMED_CONFIG,
-                Location::JsonPointer {
-                    pointer: base.to_owned(),
-                },
-                format!("{origin} is not valid JSON ({e}); it was not analysed"),
+                origin.at(""),
+                format!(
+                    "{} is not valid JSON ({e}); it was not analysed",
+                    origin.label
+                ),
             );
             ctx.push(f);
         }
@@ -239,8 +269,7 @@ pub fn analyze_json(
 pub fn analyze_value(
     ctx: &mut ScanCtx<'_>,
     value: &Value,
-    origin: &str,
-    base: &str,
+    origin: Origin<'_>,
     summary: &mut ConfigSummary,
 ) {
     summary.analysed = true;
@@ -252,13 +281,13 @@ pub fn analyze_value(
         summary,
         limit_hit: false,
     };
-    walker.walk(value, base.to_owned(), 0, false);
+    walker.walk(value, String::new(), 0, false);
 }
 
 struct Walker<'a, 'o> {
     ctx: &'a mut ScanCtx<'o>,
     limits: GraphLimits,
-    origin: &'a str,
+    origin: Origin<'a>,
     summary: &'a mut ConfigSummary,
     limit_hit: bool,
 }
@@ -274,7 +303,7 @@ impl Walker<'_, '_> {
             if !self.limit_hit {
                 self.limit_hit = true;
                 let max = self.limits.max_config_depth;
-                let what = format!("in {} at {pointer}", self.origin);
+                let what = format!("in {} at {pointer}", self.origin.label);
                 self.ctx.limit_hit("graphs.max_config_depth", max, &what);
             }
             return;
@@ -349,14 +378,12 @@ impl Walker<'_, '_> {
             if !is_trusted_module(package) {
                 let f = self.ctx.finding(
                     &KERAS_CUSTOM_OBJECT,
-                    Location::JsonPointer {
-                        pointer: pointer.to_owned(),
-                    },
+                    self.origin.at(pointer),
                     format!(
                         "custom object `{}` (class `{}`) in {}: loading needs the code that registers it",
                         abbreviate(name, 120),
                         abbreviate(class, 120),
-                        self.origin
+                        self.origin.label
                     ),
                 );
                 self.ctx.push(f.with_help("review the package that defines it before installing it or passing it as custom_objects"));
@@ -386,10 +413,8 @@ impl Walker<'_, '_> {
                 };
                 let f = self.ctx.finding(
                     &KERAS_LAMBDA_LAYER,
-                    Location::JsonPointer {
-                        pointer: pointer.to_owned(),
-                    },
-                    format!("Lambda layer in {} runs {what}", self.origin),
+                    self.origin.at(pointer),
+                    format!("Lambda layer in {} runs {what}", self.origin.label),
                 );
                 self.ctx.push(f.with_help(
                     "find the function it names and check where it comes from before loading",
@@ -403,12 +428,10 @@ impl Walker<'_, '_> {
     fn lambda_code(&mut self, pointer: &str, what: &str, code: Option<Bytecode>) {
         let mut f = self.ctx.finding(
             &KERAS_LAMBDA_BYTECODE,
-            Location::JsonPointer {
-                pointer: pointer.to_owned(),
-            },
+            self.origin.at(pointer),
             format!(
                 "{what} in {} carries marshalled Python bytecode{}",
-                self.origin,
+                self.origin.label,
                 code.as_ref()
                     .map(|c| format!(" ({} bytes)", c.len))
                     .unwrap_or_default()
@@ -427,16 +450,14 @@ impl Walker<'_, '_> {
     /// A function referred to by name: a builtin that runs code is critical,
     /// any other name needs the author's code.
     fn named_function(&mut self, name: &str, pointer: &str) {
-        let location = Location::JsonPointer {
-            pointer: pointer.to_owned(),
-        };
+        let location = self.origin.at(pointer);
         if DANGEROUS_BUILTINS.contains(&name) {
             let f = self.ctx.finding(
                 &KERAS_MODULE_IMPORT,
                 location,
                 format!(
                     "{} names the Python builtin `{name}` as a function",
-                    self.origin
+                    self.origin.label
                 ),
             );
             self.ctx.push(f.with_severity(Severity::Critical).with_help(
@@ -450,7 +471,7 @@ impl Walker<'_, '_> {
             format!(
                 "custom function `{}` in {}: loading needs the code that defines it",
                 abbreviate(name, 120),
-                self.origin
+                self.origin.label
             ),
         );
         self.ctx.push(
@@ -466,12 +487,10 @@ impl Walker<'_, '_> {
         let dangerous = DANGEROUS_MODULES.contains(&module) || DANGEROUS_MODULES.contains(&root);
         let mut f = self.ctx.finding(
             &KERAS_MODULE_IMPORT,
-            Location::JsonPointer {
-                pointer: pointer.to_owned(),
-            },
+            self.origin.at(pointer),
             format!(
                 "{} makes Keras import `{}` and look up `{}`",
-                self.origin,
+                self.origin.label,
                 abbreviate(module, 120),
                 abbreviate(class, 120)
             ),
@@ -606,7 +625,8 @@ fn marshal_names(bytes: &[u8]) -> Vec<String> {
     names
 }
 
-/// Scan a `.keras` archive: `config.json`, `metadata.json` and the weights file.
+/// Scan a `.keras` archive's `config.json` and `metadata.json` (the zip
+/// scanner scans the other members, `model.weights.h5` included, itself).
 pub fn scan_archive(
     src: &mut dyn ByteSource,
     dir: &ZipDirectory,
@@ -649,23 +669,16 @@ pub fn scan_archive(
         }
     }
     summary.report(ctx, "keras");
-    for entry in &dir.entries {
-        if !entry.name.ends_with(".h5") {
-            continue;
-        }
-        if entry.method == 0 && entry.compressed_size == entry.size {
-            // Stored: scan in place, without copying the weights.
-            let mut window = Window::new(src, entry.data_offset, entry.size);
-            ctx.scan_nested(&entry.name, &mut window);
-        } else if let Some(mut member) = zip::read_member(src, entry, ctx)? {
-            ctx.scan_nested(&entry.name, &mut member);
-        }
-    }
     Ok(())
 }
 
 fn ctx_analyze(ctx: &mut ScanCtx<'_>, bytes: &[u8], summary: &mut ConfigSummary) {
-    analyze_json(ctx, bytes, "config.json", "", summary);
+    let origin = Origin {
+        label: "config.json",
+        member: Some("config.json"),
+        base: "",
+    };
+    analyze_json(ctx, bytes, origin, summary);
 }
 
 #[cfg(test)]

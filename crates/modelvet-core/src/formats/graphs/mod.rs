@@ -125,3 +125,14 @@ pub fn scan_keras_archive(
 ) -> Result<(), ReadError> {
     keras::scan_archive(src, dir, ctx)
 }
+
+#[cfg(test)]
+mod hdf5_tests;
+#[cfg(test)]
+mod keras_tests;
+#[cfg(test)]
+mod onnx_tests;
+#[cfg(test)]
+mod savedmodel_tests;
+#[cfg(test)]
+mod test_util;

@@ -738,8 +738,14 @@ impl Scanner<'_, '_, '_> {
                     );
                 } else {
                     let (bytes, _) = self.r.bytes(span, span.len())?;
-                    let origin = format!("keras_metadata.pb nodes[{index}] metadata");
-                    super::keras::analyze_json(self.ctx, &bytes, &origin, "", &mut summary);
+                    let label = format!("keras_metadata.pb nodes[{index}] metadata");
+                    let base = format!("/nodes/{index}/metadata");
+                    let origin = super::keras::Origin {
+                        label: &label,
+                        member: None,
+                        base: &base,
+                    };
+                    super::keras::analyze_json(self.ctx, &bytes, origin, &mut summary);
                 }
             }
             index = index.saturating_add(1);
