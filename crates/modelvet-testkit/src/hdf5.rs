@@ -190,13 +190,12 @@ impl Builder {
         let mut out = Vec::new();
         for ((name, value), id) in self.attrs.iter().zip(ids) {
             let mut dt = Vec::new();
-            let data: Vec<u8>;
-            match value {
+            let data: Vec<u8> = match value {
                 Value::Fixed(bytes) => {
                     // Class 3 (string), version 1, null-padded ASCII.
                     dt.extend_from_slice(&[0x13, 0x01, 0, 0]);
                     dt.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-                    data = bytes.clone();
+                    bytes.clone()
                 }
                 Value::VarLen(s) => {
                     // Class 9 (variable-length), type string, UTF-8; base: 1-byte char.
@@ -209,9 +208,9 @@ impl Builder {
                     let mut d = (s.len() as u32).to_le_bytes().to_vec();
                     d.extend_from_slice(&heap_addr.to_le_bytes());
                     d.extend_from_slice(&u32::from(*id).to_le_bytes());
-                    data = d;
+                    d
                 }
-            }
+            };
             // Scalar dataspace.
             let ds: Vec<u8> = if v1 {
                 vec![1, 0, 0, 0, 0, 0, 0, 0]

@@ -424,10 +424,8 @@ impl<'s> File<'s> {
         while let Some((start, len, is_continuation)) = blocks.pop() {
             let block = self.window(start, len, "object header block")?;
             let mut c = Cur::new(&block);
-            if is_continuation {
-                if c.take(4) != Some(b"OCHK".as_slice()) {
-                    return Err(bad(start, "continuation block lacks its OCHK signature"));
-                }
+            if is_continuation && c.take(4) != Some(b"OCHK".as_slice()) {
+                return Err(bad(start, "continuation block lacks its OCHK signature"));
             }
             // Continuation blocks end with a 4-byte checksum.
             let end = if is_continuation {
@@ -613,8 +611,7 @@ impl<'s> File<'s> {
         let heap = self.heaps.get(&addr).map(Vec::as_slice).unwrap_or_default();
         let mut c = Cur::new(heap);
         c.skip(8 + l);
-        loop {
-            let Some(i) = c.u16() else { break };
+        while let Some(i) = c.u16() {
             let (Some(_), Some(_), Some(size)) = (c.u16(), c.u32(), c.uint(l)) else {
                 break;
             };

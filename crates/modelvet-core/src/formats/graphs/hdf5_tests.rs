@@ -1,7 +1,7 @@
 //! HDF5: real files written by h5py/libhdf5 (tests/fixtures/graphs/hdf5, see
 //! scripts/gen-graph-fixtures.py) and testkit-built files (checked to open in
 //! h5py 3.16 / HDF5 2.0.0 when the builder was written).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::hdf5::{AttrValue, File};
 use super::test_util::{clean, fixture, only, scan, scan_with};

@@ -1,7 +1,7 @@
 //! Keras configurations: real `.keras` and `.h5` files written by Keras
 //! (tests/fixtures/graphs/keras, see scripts/gen-graph-fixtures.py) and
 //! configurations in testkit-built HDF5 files.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::test_util::{base64, clean, fake_code_object, fixture, only, rules, scan, scan_with};
 use crate::format::Format;

@@ -1,6 +1,6 @@
 //! ONNX: real files written by `onnx` (tests/fixtures/graphs/onnx, see
 //! scripts/gen-graph-fixtures.py) and testkit-built models.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::onnx::{location_problem, suspicious_text};
 use super::test_util::{clean, fixture, only, rules, scan, scan_with};

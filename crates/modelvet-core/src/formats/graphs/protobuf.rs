@@ -317,6 +317,7 @@ impl PrefixValue<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::source::SliceSource;

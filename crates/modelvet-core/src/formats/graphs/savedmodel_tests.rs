@@ -1,6 +1,6 @@
 //! SavedModel: `saved_model.pb` and `keras_metadata.pb` built by the testkit
 //! with the field numbers of TensorFlow's protos (no TensorFlow at test time).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::test_util::{base64, clean, fake_code_object, only, rules, scan};
 use crate::format::Format;

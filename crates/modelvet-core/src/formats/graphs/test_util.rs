@@ -1,5 +1,5 @@
 //! Helpers shared by this family's tests.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::finding::Finding;
 use crate::scan::{scan_artifact, ArtifactScan, ScanOptions};
