@@ -180,9 +180,8 @@ impl Graph {
         for t in &self.initializers {
             m = m.message(5, &t.message());
         }
-        // ValueInfoProto: name 1.
-        m.message(11, &Message::new().string(1, "x"))
-            .message(12, &Message::new().string(1, "y"))
+        m.message(11, &value_info("x"))
+            .message(12, &value_info("y"))
     }
 }
 
@@ -209,6 +208,17 @@ impl Function {
         }
         m.message(9, &opset("", 17)).string(10, &self.domain)
     }
+}
+
+/// `ValueInfoProto` (name 1, type 2) of a float tensor of shape `[2]`:
+/// `TypeProto.tensor_type` 1 { elem_type 1, shape 2 { dim 1 { dim_value 1 } } }.
+fn value_info(name: &str) -> Message {
+    let dim = Message::new().varint(1, 2);
+    let shape = Message::new().message(1, &dim);
+    let tensor = Message::new().varint(1, FLOAT).message(2, &shape);
+    Message::new()
+        .string(1, name)
+        .message(2, &Message::new().message(1, &tensor))
 }
 
 fn opset(domain: &str, version: u64) -> Message {
@@ -266,12 +276,15 @@ impl Model {
     }
 }
 
-/// A benign model: `y = Relu(Add(x, w))`.
+/// A benign model: `y = Relu(Add(x, w))` (passes `onnx.checker.check_model`).
 pub fn benign() -> Vec<u8> {
-    let g = Graph::new(
-        "benign",
-        vec![Node::new("Add", "", "add"), Node::new("Relu", "", "relu")],
-    )
-    .with_initializer(Tensor::floats("w", &[1.0, 2.0]));
+    let mut add = Node::new("Add", "", "add");
+    add.inputs = vec!["x".into(), "w".into()];
+    add.outputs = vec!["s".into()];
+    let mut relu = Node::new("Relu", "", "relu");
+    relu.inputs = vec!["s".into()];
+    relu.outputs = vec!["y".into()];
+    let g =
+        Graph::new("benign", vec![add, relu]).with_initializer(Tensor::floats("w", &[1.0, 2.0]));
     Model::new(g).build()
 }
