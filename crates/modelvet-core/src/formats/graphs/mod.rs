@@ -12,6 +12,8 @@ use crate::scan::ScanCtx;
 use crate::source::{ByteSource, ReadError};
 use serde::{Deserialize, Serialize};
 
+pub mod bytecode;
+pub mod content;
 pub mod hdf5;
 pub mod keras;
 pub mod onnx;

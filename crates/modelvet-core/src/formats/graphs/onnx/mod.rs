@@ -5,10 +5,11 @@
 //! domains no standard runtime implements (custom ops ship native code),
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
-use super::protobuf::{walk_prefix, PrefixValue, Reader, Span, WireError};
+pub use super::content::location_problem;
+use super::content::suspicious_text;
+use super::protobuf::{Reader, Span, WireError};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
-use crate::format::Sniff;
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
@@ -116,58 +117,8 @@ const STANDARD_DOMAINS: &[&str] = &[
 /// Contrib domains that ship with ONNX Runtime itself.
 const RUNTIME_CONTRIB_DOMAINS: &[&str] = &["com.microsoft", "com.microsoft.nchwc"];
 
-/// Field numbers and wire types of `ModelProto` (onnx.proto, IR version 10).
-const MODEL_FIELDS: &[(u32, u8)] = &[
-    (1, 0),  // ir_version
-    (2, 2),  // producer_name
-    (3, 2),  // producer_version
-    (4, 2),  // domain
-    (5, 0),  // model_version
-    (6, 2),  // doc_string
-    (7, 2),  // graph
-    (8, 2),  // opset_import
-    (14, 2), // metadata_props
-    (20, 2), // training_info
-    (25, 2), // functions
-    (26, 2), // configuration
-];
-
-/// Field numbers of `GraphProto` that are length-delimited.
-const GRAPH_FIELDS: &[u32] = &[1, 2, 5, 10, 11, 12, 13, 14, 15, 16];
-
-/// Highest IR version accepted when sniffing (IR 11 is current; room to grow).
-const MAX_IR_VERSION: u64 = 64;
-
-/// Whether the bytes look like a `ModelProto`: every field of the head a known
-/// `ModelProto` field with its wire type, an `ir_version` in range and a graph.
-pub fn sniff(s: &Sniff<'_>) -> bool {
-    let mut ir_version = None;
-    let mut graph_ok = None;
-    let mut valid = true;
-    let walked = walk_prefix(s.head, |number, value| {
-        if !MODEL_FIELDS.contains(&(number, value.wire_type())) {
-            valid = false;
-            return false;
-        }
-        match (number, value) {
-            (1, PrefixValue::Varint(v)) => ir_version = Some(v),
-            (7, PrefixValue::Len { payload, .. }) => {
-                let mut ok = true;
-                let inner = walk_prefix(payload, |n, v| {
-                    ok = GRAPH_FIELDS.contains(&n) && v.wire_type() == 2;
-                    ok
-                });
-                graph_ok = Some(ok && inner.is_ok());
-            }
-            _ => {}
-        }
-        true
-    });
-    valid
-        && walked.is_ok()
-        && matches!(ir_version, Some(1..=MAX_IR_VERSION))
-        && graph_ok == Some(true)
-}
+mod sniff;
+pub use sniff::sniff;
 
 /// Why the walk stopped early.
 enum Stop {
@@ -661,76 +612,4 @@ impl Scanner<'_, '_, '_> {
             );
         }
     }
-}
-
-/// Why an external data location leaves the model's folder, if it does.
-pub fn location_problem(location: &str) -> Option<&'static str> {
-    if location.is_empty() {
-        return Some("is empty");
-    }
-    if location.contains('\0') {
-        return Some("contains a NUL byte");
-    }
-    if location.starts_with('/') || location.starts_with('\\') {
-        return Some("is an absolute path");
-    }
-    let bytes = location.as_bytes();
-    if bytes.len() >= 2
-        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes.get(1) == Some(&b':')
-    {
-        return Some("is an absolute Windows path");
-    }
-    if location.contains("://") {
-        return Some("is a URL");
-    }
-    if location.split(['/', '\\']).any(|part| part == "..") {
-        return Some("climbs out of the model's folder with `..`");
-    }
-    if location.starts_with('~') {
-        return Some("names a home directory");
-    }
-    None
-}
-
-/// Why free text in a model looks like a payload, if it does.
-pub fn suspicious_text(value: &str) -> Option<&'static str> {
-    const CODE: &[(&str, &str)] = &[
-        ("__import__", "holds Python code (`__import__`)"),
-        ("import os", "holds Python code (`import os`)"),
-        (
-            "import subprocess",
-            "holds Python code (`import subprocess`)",
-        ),
-        ("os.system(", "holds Python code (`os.system`)"),
-        ("subprocess.", "holds Python code (`subprocess`)"),
-        ("exec(", "holds Python code (`exec`)"),
-        ("eval(", "holds Python code (`eval`)"),
-        ("pickle.loads", "holds Python code (`pickle.loads`)"),
-        ("marshal.loads", "holds Python code (`marshal.loads`)"),
-        ("b64decode(", "holds code decoding base64"),
-        ("| sh", "holds a shell pipeline"),
-        ("|sh", "holds a shell pipeline"),
-        ("| bash", "holds a shell pipeline"),
-        ("/bin/sh", "holds a shell command"),
-        ("/bin/bash", "holds a shell command"),
-        ("powershell", "holds a PowerShell command"),
-        ("<script", "holds a script tag"),
-        ("javascript:", "holds a javascript: URL"),
-    ];
-    let lower = value.to_ascii_lowercase();
-    for (needle, why) in CODE {
-        if lower.contains(needle) {
-            return Some(why);
-        }
-    }
-    if value.contains('\u{1b}') {
-        return Some("holds terminal escape sequences");
-    }
-    // A pickle (protocol 2-5) raw or base64-encoded (`gASV` is `\x80\x04\x95`).
-    let trimmed = value.trim_start();
-    if trimmed.starts_with("gASV") || trimmed.starts_with("gAN") || trimmed.starts_with("gAJ") {
-        return Some("holds a base64-encoded pickle");
-    }
-    None
 }

@@ -16,6 +16,7 @@ use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
+use ops::{Node, OPS};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -106,97 +107,6 @@ Do not serve the model with network access; find out why it calls out.
 "#,
 };
 
-/// What a listed op does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Python,
-    FileRead,
-    FileWrite,
-    Network,
-    /// `DebugIdentity` & co: depends on `debug_urls`.
-    Debug,
-    /// `PrintV2`: depends on `output_stream`.
-    Print,
-    /// Legacy `Save`/`SaveSlices`: depends on the file name.
-    LegacySave,
-}
-
-/// Ops reported, with what they do and the severity they are reported at.
-const OPS: &[(&str, Kind, Severity)] = &[
-    ("PyFunc", Kind::Python, Severity::High),
-    ("PyFuncStateless", Kind::Python, Severity::High),
-    ("EagerPyFunc", Kind::Python, Severity::High),
-    ("ReadFile", Kind::FileRead, Severity::High),
-    ("MatchingFiles", Kind::FileRead, Severity::High),
-    ("WriteFile", Kind::FileWrite, Severity::High),
-    ("ImmutableConst", Kind::FileRead, Severity::Medium),
-    ("WholeFileReader", Kind::FileRead, Severity::Medium),
-    ("WholeFileReaderV2", Kind::FileRead, Severity::Medium),
-    ("TextLineReader", Kind::FileRead, Severity::Medium),
-    ("TextLineReaderV2", Kind::FileRead, Severity::Medium),
-    ("TFRecordReader", Kind::FileRead, Severity::Medium),
-    ("TFRecordReaderV2", Kind::FileRead, Severity::Medium),
-    ("FixedLengthRecordReader", Kind::FileRead, Severity::Medium),
-    (
-        "FixedLengthRecordReaderV2",
-        Kind::FileRead,
-        Severity::Medium,
-    ),
-    ("LMDBReader", Kind::FileRead, Severity::Medium),
-    ("TFRecordDataset", Kind::FileRead, Severity::Medium),
-    ("TFRecordDatasetV2", Kind::FileRead, Severity::Medium),
-    ("TextLineDataset", Kind::FileRead, Severity::Medium),
-    ("FixedLengthRecordDataset", Kind::FileRead, Severity::Medium),
-    (
-        "FixedLengthRecordDatasetV2",
-        Kind::FileRead,
-        Severity::Medium,
-    ),
-    ("CSVDataset", Kind::FileRead, Severity::Medium),
-    ("CSVDatasetV2", Kind::FileRead, Severity::Medium),
-    ("ExperimentalCSVDataset", Kind::FileRead, Severity::Medium),
-    ("LMDBDataset", Kind::FileRead, Severity::Medium),
-    ("ExperimentalLMDBDataset", Kind::FileRead, Severity::Medium),
-    ("SqlDataset", Kind::FileRead, Severity::Medium),
-    ("ExperimentalSqlDataset", Kind::FileRead, Severity::Medium),
-    ("LoadDataset", Kind::FileRead, Severity::Medium),
-    ("DecodeProtoV2", Kind::FileRead, Severity::Low),
-    ("InitializeTableFromTextFile", Kind::FileRead, Severity::Low),
-    (
-        "InitializeTableFromTextFileV2",
-        Kind::FileRead,
-        Severity::Low,
-    ),
-    ("SaveDataset", Kind::FileWrite, Severity::Medium),
-    ("SaveDatasetV2", Kind::FileWrite, Severity::Medium),
-    ("DatasetToTFRecord", Kind::FileWrite, Severity::Medium),
-    (
-        "ExperimentalDatasetToTFRecord",
-        Kind::FileWrite,
-        Severity::Medium,
-    ),
-    ("SnapshotDataset", Kind::FileWrite, Severity::Medium),
-    ("SnapshotDatasetV2", Kind::FileWrite, Severity::Medium),
-    ("CreateSummaryFileWriter", Kind::FileWrite, Severity::Medium),
-    ("CreateSummaryDbWriter", Kind::FileWrite, Severity::Medium),
-    ("Save", Kind::LegacySave, Severity::High),
-    ("SaveSlices", Kind::LegacySave, Severity::High),
-    ("PrintV2", Kind::Print, Severity::High),
-    ("DebugIdentity", Kind::Debug, Severity::High),
-    ("DebugIdentityV2", Kind::Debug, Severity::High),
-    ("DebugIdentityV3", Kind::Debug, Severity::High),
-    ("DebugNanCount", Kind::Debug, Severity::High),
-    ("DebugNumericSummary", Kind::Debug, Severity::High),
-    ("DebugNumericSummaryV2", Kind::Debug, Severity::High),
-    ("Rpc", Kind::Network, Severity::High),
-    ("TryRpc", Kind::Network, Severity::High),
-    ("RpcClient", Kind::Network, Severity::High),
-    ("RpcCall", Kind::Network, Severity::High),
-    ("RpcServer", Kind::Network, Severity::High),
-    ("RpcServerStart", Kind::Network, Severity::High),
-    ("RpcServerRegister", Kind::Network, Severity::High),
-];
-
 /// Most constant strings remembered per graph to resolve file name inputs.
 const MAX_CONSTS: usize = 10_000;
 
@@ -253,6 +163,8 @@ fn meta_graph_marks(payload: &[u8]) -> bool {
     fields_ok && marks
 }
 
+mod ops;
+
 enum Stop {
     Malformed(u64, &'static str),
     Limit,
@@ -275,18 +187,6 @@ impl From<ReadError> for Stop {
 }
 
 type Walk<T = ()> = Result<T, Stop>;
-
-/// A node as far as the scanner cares.
-#[derive(Debug, Default)]
-struct Node {
-    name: String,
-    op: String,
-    inputs: Vec<String>,
-    /// String attributes (and string lists, joined), by key.
-    attrs: BTreeMap<String, Vec<String>>,
-    /// String values of a `Const`'s `value` tensor.
-    const_strings: Vec<String>,
-}
 
 struct Scanner<'r, 'c, 'o> {
     r: Reader<'r>,
@@ -494,7 +394,7 @@ impl Scanner<'_, '_, '_> {
             }
         }
         for (i, node) in flagged {
-            self.report(&node, &format!("{path}/node[{i}]"), &consts);
+            ops::report(self.ctx, &node, &format!("{path}/node[{i}]"), &consts);
         }
         Ok(())
     }
@@ -571,146 +471,6 @@ impl Scanner<'_, '_, '_> {
         Ok(())
     }
 
-    fn report(&mut self, node: &Node, path: &str, consts: &BTreeMap<String, Vec<String>>) {
-        let Some((_, kind, severity)) = OPS.iter().find(|(op, _, _)| *op == node.op) else {
-            return;
-        };
-        let location = Location::GraphNode {
-            path: format!("{path} '{}' (op {})", abbreviate(&node.name, 120), node.op),
-        };
-        // Constant string inputs (file names, patterns), resolved by node name.
-        let mut resolved = Vec::new();
-        for input in &node.inputs {
-            let producer = input
-                .trim_start_matches('^')
-                .split(':')
-                .next()
-                .unwrap_or_default();
-            if let Some(values) = consts.get(producer) {
-                resolved.extend(values.iter().cloned());
-            }
-        }
-        let evidence = |extra: &[String]| -> Option<String> {
-            let all: Vec<String> = extra
-                .iter()
-                .chain(resolved.iter())
-                .map(|s| abbreviate(s, 200))
-                .collect();
-            (!all.is_empty()).then(|| all.join(", "))
-        };
-        let op = &node.op;
-        let finding = match kind {
-            Kind::Python => {
-                let token = node.attrs.get("token").cloned().unwrap_or_default();
-                self.ctx
-                    .finding(
-                        &SAVEDMODEL_PYTHON_OP,
-                        location,
-                        format!(
-                            "`{op}` calls a Python function of the process that runs the graph"
-                        ),
-                    )
-                    .with_evidence(evidence(&token).unwrap_or_default())
-            }
-            Kind::FileRead | Kind::FileWrite => {
-                let what = if *kind == Kind::FileRead {
-                    "reads"
-                } else {
-                    "writes"
-                };
-                let mut attrs = node
-                    .attrs
-                    .get("memory_region_name")
-                    .cloned()
-                    .unwrap_or_default();
-                attrs.extend(
-                    node.attrs
-                        .get("descriptor_source")
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                if op == "DecodeProtoV2" && attrs.iter().all(|s| s == "local://") {
-                    return;
-                }
-                let escapes = resolved.iter().chain(attrs.iter()).any(|p| leaves_model(p));
-                let sev = if escapes { Severity::High } else { *severity };
-                let mut f = self
-                    .ctx
-                    .finding(
-                        &SAVEDMODEL_FILE_OP,
-                        location,
-                        format!("`{op}` {what} files when the graph runs"),
-                    )
-                    .with_severity(sev);
-                if let Some(e) = evidence(&attrs) {
-                    f = f.with_evidence(e);
-                }
-                f
-            }
-            Kind::LegacySave => {
-                if !resolved.iter().any(|p| leaves_model(p)) {
-                    return;
-                }
-                self.ctx
-                    .finding(
-                        &SAVEDMODEL_FILE_OP,
-                        location,
-                        format!("`{op}` writes a checkpoint to a fixed path outside the model"),
-                    )
-                    .with_evidence(evidence(&[]).unwrap_or_default())
-            }
-            Kind::Print => {
-                let streams = node.attrs.get("output_stream").cloned().unwrap_or_default();
-                if !streams.iter().any(|s| s.starts_with("file://")) {
-                    return;
-                }
-                self.ctx
-                    .finding(
-                        &SAVEDMODEL_FILE_OP,
-                        location,
-                        format!("`{op}` prints tensors into a file"),
-                    )
-                    .with_evidence(evidence(&streams).unwrap_or_default())
-            }
-            Kind::Debug => {
-                let urls = node.attrs.get("debug_urls").cloned().unwrap_or_default();
-                let network = urls.iter().any(|u| u.starts_with("grpc://"));
-                let file = urls.iter().any(|u| u.starts_with("file://"));
-                if network {
-                    self.ctx
-                        .finding(
-                            &SAVEDMODEL_NETWORK_OP,
-                            location,
-                            format!("`{op}` streams tensors to a remote debug server"),
-                        )
-                        .with_evidence(evidence(&urls).unwrap_or_default())
-                } else if file {
-                    self.ctx
-                        .finding(
-                            &SAVEDMODEL_FILE_OP,
-                            location,
-                            format!("`{op}` dumps tensors into files"),
-                        )
-                        .with_evidence(evidence(&urls).unwrap_or_default())
-                } else {
-                    return;
-                }
-            }
-            Kind::Network => {
-                let mut f = self.ctx.finding(
-                    &SAVEDMODEL_NETWORK_OP,
-                    location,
-                    format!("`{op}` makes remote procedure calls when the graph runs"),
-                );
-                if let Some(e) = evidence(&[]) {
-                    f = f.with_evidence(e);
-                }
-                f
-            }
-        };
-        self.ctx.push(finding);
-    }
-
     fn keras_metadata(&mut self) -> Walk {
         let whole = self.r.whole();
         let mut cursor = whole.start;
@@ -753,14 +513,4 @@ impl Scanner<'_, '_, '_> {
         summary.report(self.ctx, "keras");
         Ok(())
     }
-}
-
-/// Whether a path names something outside the model's own folder.
-fn leaves_model(path: &str) -> bool {
-    let p = path.trim_start_matches("file://");
-    p.starts_with('/')
-        || p.starts_with('\\')
-        || p.starts_with('~')
-        || p.as_bytes().get(1) == Some(&b':')
-        || p.split(['/', '\\']).any(|c| c == "..")
 }
