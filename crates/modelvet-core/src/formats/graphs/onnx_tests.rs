@@ -2,7 +2,7 @@
 //! scripts/gen-graph-fixtures.py) and testkit-built models.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::onnx::{location_problem, suspicious_text};
+use super::content::{location_problem, suspicious_text};
 use super::test_util::{clean, fixture, only, rules, scan, scan_with};
 use crate::format::Format;
 use crate::scan::ScanOptions;

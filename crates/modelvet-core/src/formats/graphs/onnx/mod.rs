@@ -5,7 +5,6 @@
 //! domains no standard runtime implements (custom ops ship native code),
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
-pub use super::content::location_problem;
 use super::content::suspicious_text;
 use super::protobuf::{Reader, Span, WireError};
 use super::GraphLimits;
