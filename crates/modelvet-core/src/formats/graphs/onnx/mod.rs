@@ -5,7 +5,7 @@
 //! domains no standard runtime implements (custom ops ship native code),
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
-use super::content::suspicious_text;
+use super::content::{location_problem, suspicious_text};
 use super::protobuf::{Reader, Span, WireError};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
