@@ -11,7 +11,18 @@ Run in a throwaway virtual environment:
     /tmp/graphs-venv/bin/pip install onnx h5py keras numpy scipy jax
     KERAS_BACKEND=jax /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py
 
-The versions used are written to tests/fixtures/graphs/VERSIONS.txt.
+The SavedModel fixtures need TensorFlow, which is kept out of that
+environment (its protobuf and Keras pins differ):
+
+    python3 -m venv /tmp/tf-venv
+    /tmp/tf-venv/bin/pip install tensorflow-cpu
+    /tmp/tf-venv/bin/python scripts/gen-graph-fixtures.py --tensorflow
+
+Only `saved_model.pb`, `fingerprint.pb` and `variables/variables.index` are
+kept; the graphs are traced, never run.
+
+The versions used are written to tests/fixtures/graphs/VERSIONS.txt (and
+VERSIONS-tensorflow.txt).
 """
 
 import json
@@ -22,12 +33,58 @@ import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "graphs"
+
+
+def tensorflow_fixtures():
+    import shutil
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    class Benign(tf.Module):
+        def __init__(self):
+            self.w = tf.Variable([1.0, 2.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def serve(self, x):
+            return tf.nn.relu(x * self.w)
+
+    class FileOps(tf.Module):
+        """Reads a host file, plants another and lists SSH keys when served."""
+
+        def __init__(self):
+            self.w = tf.Variable([1.0, 2.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.string)])
+        def serve(self, key):
+            secret = tf.io.read_file("/etc/hostname")
+            tf.io.write_file("/tmp/modelvet-fixture-planted.txt", secret)
+            files = tf.io.matching_files("/home/*/.ssh/*")
+            return tf.strings.join([secret, key, tf.strings.reduce_join(files)])
+
+    keep = ["saved_model.pb", "fingerprint.pb", "variables/variables.index"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, module in (("benign", Benign()), ("file_ops", FileOps())):
+            tf.saved_model.save(module, os.path.join(tmp, name))
+            for rel in keep:
+                dst = OUT / "savedmodel" / name / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(os.path.join(tmp, name, rel), dst)
+    with open(OUT / "VERSIONS-tensorflow.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --tensorflow\n")
+        f.write(f"python {platform.python_version()}\ntensorflow {tf.__version__}\n")
+
+
+if "--tensorflow" in sys.argv:
+    tensorflow_fixtures()
+    sys.exit(0)
+
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
-
-OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "graphs"
 
 
 def save_onnx(model, name):

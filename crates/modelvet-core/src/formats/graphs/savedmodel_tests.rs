@@ -2,7 +2,7 @@
 //! with the field numbers of TensorFlow's protos (no TensorFlow at test time).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::test_util::{base64, clean, fake_code_object, only, rules, scan};
+use super::test_util::{base64, clean, fake_code_object, fixture, only, rules, scan};
 use crate::format::Format;
 use crate::severity::Severity;
 use modelvet_testkit::protobuf::Message;
@@ -208,4 +208,66 @@ fn keras_metadata_lambda_is_reported() {
         "keras_metadata.pb",
         &keras_metadata(&[("root.layer-0", dense)]),
     ));
+}
+
+#[test]
+fn real_benign_saved_model_is_clean() {
+    let s = scan(
+        "saved_model.pb",
+        fixture!("savedmodel/benign/saved_model.pb"),
+    );
+    assert_eq!(s.format, Some(Format::TfSavedModel));
+    clean(&s);
+    assert_eq!(s.facts["savedmodel"]["tensorflow_version"], "2.21.0");
+    assert_eq!(s.facts["savedmodel_graph"]["ops"]["SaveV2"], 1);
+}
+
+#[test]
+fn real_saved_model_file_ops_are_reported_with_their_paths() {
+    let s = scan(
+        "saved_model.pb",
+        fixture!("savedmodel/file_ops/saved_model.pb"),
+    );
+    let evidence: Vec<&str> = s
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.rule_id, "savedmodel-file-op");
+            assert_eq!(f.severity, Severity::High);
+            f.evidence.as_deref().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        evidence,
+        [
+            "/etc/hostname",
+            "/tmp/modelvet-fixture-planted.txt",
+            "/home/*/.ssh/*"
+        ]
+    );
+}
+
+#[test]
+fn real_saved_model_folder_parts_are_recognised() {
+    let s = scan(
+        "m/fingerprint.pb",
+        fixture!("savedmodel/benign/fingerprint.pb"),
+    );
+    assert_eq!(s.format, Some(Format::TfSavedModel));
+    clean(&s);
+    let s = scan(
+        "m/variables/variables.index",
+        fixture!("savedmodel/benign/variables/variables.index"),
+    );
+    assert_eq!(s.format, Some(Format::TfSavedModel));
+    clean(&s);
+    // The names alone do not make them.
+    assert_ne!(
+        scan("fingerprint.pb", b"\xff\xff").format,
+        Some(Format::TfSavedModel)
+    );
+    assert_ne!(
+        scan("variables.index", &[0u8; 64]).format,
+        Some(Format::TfSavedModel)
+    );
 }

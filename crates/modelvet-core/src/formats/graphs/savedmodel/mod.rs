@@ -110,6 +110,10 @@ Do not serve the model with network access; find out why it calls out.
 /// Most constant strings remembered per graph to resolve file name inputs.
 const MAX_CONSTS: usize = 10_000;
 
+/// The magic number ending a TensorFlow checkpoint table (leveldb SSTable
+/// footer, `0xdb4775248b80fb57` little-endian).
+const SSTABLE_MAGIC: [u8; 8] = [0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb];
+
 /// Recognise `saved_model.pb` (by structure, with the name as tie-breaker) and
 /// `keras_metadata.pb` (by name and structure).
 pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
@@ -121,6 +125,20 @@ pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
             ok
         });
         return (ok && walked.is_ok()).then_some(Format::TfSavedModel);
+    }
+    if name == "fingerprint.pb" {
+        // FingerprintDef: five uint64 hashes, version (VersionDef), uuid.
+        let (mut ok, mut checksum) = (true, false);
+        let walked = walk_prefix(s.head, |n, v| {
+            ok = matches!((n, v.wire_type()), (1..=5, 0) | (6 | 7, 2));
+            checksum |= n == 1;
+            ok
+        });
+        let fits = s.len <= 4096 && s.len == s.head.len() as u64;
+        return (ok && checksum && walked.is_ok() && fits).then_some(Format::TfSavedModel);
+    }
+    if name == "variables.index" && s.tail.ends_with(&SSTABLE_MAGIC) && s.len >= 48 {
+        return Some(Format::TfSavedModel);
     }
     let mut ok = true;
     let mut meta_graphs = 0u32;
@@ -196,9 +214,24 @@ struct Scanner<'r, 'c, 'o> {
     ops: BTreeMap<String, u64>,
 }
 
-/// Scan `saved_model.pb` or `keras_metadata.pb` (told apart by name).
+/// Scan `saved_model.pb` or `keras_metadata.pb` (told apart by name); the
+/// folder's `fingerprint.pb` and `variables/variables.index` are recognised
+/// and recorded as facts.
 pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadError> {
-    let keras_metadata = crate::format::file_name(ctx.current_name()) == "keras_metadata.pb";
+    let name = crate::format::file_name(ctx.current_name());
+    // The other files of a SavedModel folder: hashes and a tensor table, no code.
+    if name == "fingerprint.pb" {
+        ctx.fact("savedmodel_part", json!("fingerprint"));
+        return Ok(());
+    }
+    if name == "variables.index" {
+        ctx.fact(
+            "savedmodel_part",
+            json!("variables index (checkpoint table)"),
+        );
+        return Ok(());
+    }
+    let keras_metadata = name == "keras_metadata.pb";
     let limits = ctx.limits().graphs.clone();
     let mut s = Scanner {
         r: Reader::new(src),
