@@ -240,3 +240,21 @@ fn truncated_model_is_malformed_not_a_panic() {
         assert_eq!(rules(&s), ["onnx-malformed"], "cut at {cut}");
     }
 }
+
+#[test]
+fn graph_past_the_sniff_window_needs_the_onnx_name() {
+    // ir_version, then a doc string longer than the 64 KiB sniff window, then the graph.
+    let doc = "d".repeat(70 * 1024);
+    let graph = modelvet_testkit::protobuf::Message::new()
+        .message(1, &Node::new("Relu", "", "r").message())
+        .string(2, "g");
+    let bytes = modelvet_testkit::protobuf::Message::new()
+        .varint(1, 10)
+        .string(6, &doc)
+        .message(7, &graph)
+        .build();
+    let s = scan("big.onnx", &bytes);
+    assert_eq!(s.format, Some(Format::Onnx));
+    clean(&s);
+    assert_ne!(scan("big.bin", &bytes).format, Some(Format::Onnx));
+}

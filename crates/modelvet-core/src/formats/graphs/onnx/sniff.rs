@@ -31,6 +31,7 @@ pub fn sniff(s: &Sniff<'_>) -> bool {
     let mut ir_version = None;
     let mut graph_ok = None;
     let mut valid = true;
+    let mut cut_before_graph = false;
     let walked = walk_prefix(s.head, |number, value| {
         if !MODEL_FIELDS.contains(&(number, value.wire_type())) {
             valid = false;
@@ -46,12 +47,21 @@ pub fn sniff(s: &Sniff<'_>) -> bool {
                 });
                 graph_ok = Some(ok && inner.is_ok());
             }
+            (
+                _,
+                PrefixValue::Len {
+                    complete: false, ..
+                },
+            ) => cut_before_graph = true,
             _ => {}
         }
         true
     });
-    valid
-        && walked.is_ok()
-        && matches!(ir_version, Some(1..=MAX_IR_VERSION))
-        && graph_ok == Some(true)
+    // A long doc string can push the graph past the sniffed window: then the
+    // `.onnx` name breaks the tie.
+    let graph = match graph_ok {
+        Some(ok) => ok,
+        None => cut_before_graph && s.extension() == "onnx",
+    };
+    valid && walked.is_ok() && matches!(ir_version, Some(1..=MAX_IR_VERSION)) && graph
 }
