@@ -234,6 +234,25 @@ def hdf5_fixtures():
     with h5py.File(OUT / "hdf5" / "dense_attrs.h5", "w", libver="latest") as f:
         for i in range(12):
             f.attrs[f"a{i}"] = f"value {i}"
+    # Links and storage that make h5py read other files of the loading machine.
+    for libver, name in (("earliest", "external_link_v0.h5"), ("latest", "external_link_v3.h5")):
+        with h5py.File(OUT / "hdf5" / name, "w", libver=libver) as f:
+            f.attrs["model_config"] = json.dumps(config)
+            g = f.create_group("model_weights/dense")
+            g.create_dataset("kernel", data=np.zeros(2, dtype="f4"))
+            g["bias"] = h5py.ExternalLink("../../../../etc/passwd", "/")
+            f["model_weights/soft"] = h5py.SoftLink("/model_weights/dense")
+    with h5py.File(OUT / "hdf5" / "external_storage.h5", "w") as f:
+        g = f.create_group("model_weights/dense")
+        g.create_dataset("kernel", shape=(4,), dtype="u1", external=[("/etc/hostname", 0, 4)])
+        g.create_dataset("bias", shape=(4,), dtype="u1", external=[("bias.raw", 0, 4)])
+    # Nested groups and datasets only, in both layouts (nothing to report).
+    for libver, name in (("earliest", "groups_v0.h5"), ("latest", "groups_v3.h5")):
+        with h5py.File(OUT / "hdf5" / name, "w", libver=libver) as f:
+            for i in range(3):
+                g = f.create_group(f"layers/layer{i}/vars")
+                g.create_dataset("0", data=np.ones((2, 2), dtype="f4"))
+                g.attrs["note"] = f"layer {i}"
     # A plain HDF5 file without Keras attributes.
     with h5py.File(OUT / "hdf5" / "plain.h5", "w") as f:
         f.create_dataset("x", data=np.arange(4, dtype="f4"))

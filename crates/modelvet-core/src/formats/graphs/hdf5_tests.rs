@@ -8,6 +8,7 @@ use super::test_util::{clean, fixture, only, scan, scan_with};
 use super::GraphLimits;
 use crate::format::Format;
 use crate::scan::ScanOptions;
+use crate::severity::Severity;
 use crate::source::SliceSource;
 use modelvet_testkit::hdf5::{Builder, Layout};
 
@@ -186,5 +187,104 @@ fn continuation_loop_is_bounded() {
             .contains("graphs.max_hdf5_continuations"),
         "{:?}",
         s.errors
+    );
+}
+
+#[test]
+fn real_external_links_are_found_in_both_layouts() {
+    for bytes in [
+        fixture!("hdf5/external_link_v0.h5"),
+        fixture!("hdf5/external_link_v3.h5"),
+    ] {
+        let s = scan("model.h5", bytes);
+        let f = only(&s, "hdf5-external-link");
+        assert_eq!(f.location.to_string(), "/model_weights/dense/bias");
+        assert_eq!(f.evidence.as_deref(), Some("../../../../etc/passwd"));
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+    }
+}
+
+#[test]
+fn real_external_storage_is_high_outside_medium_inside() {
+    let s = scan("model.h5", fixture!("hdf5/external_storage.h5"));
+    let mut found: Vec<(String, Severity, String)> = s
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.rule_id, "hdf5-external-storage");
+            (
+                f.location.to_string(),
+                f.severity,
+                f.evidence.clone().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "/model_weights/dense/bias".into(),
+                Severity::Medium,
+                "bias.raw".into()
+            ),
+            (
+                "/model_weights/dense/kernel".into(),
+                Severity::High,
+                "/etc/hostname".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn real_nested_groups_in_both_layouts_are_clean() {
+    for bytes in [fixture!("hdf5/groups_v0.h5"), fixture!("hdf5/groups_v3.h5")] {
+        let s = scan("weights.h5", bytes);
+        clean(&s);
+        // Root, layers, 3 × (layerN, vars, dataset 0), plus B-tree nodes in v0.
+        assert!(
+            s.facts["hdf5_objects"].as_u64().unwrap() >= 11,
+            "{:?}",
+            s.facts
+        );
+    }
+}
+
+#[test]
+fn object_limit_fails_closed() {
+    let mut opts = ScanOptions::default();
+    opts.limits.graphs.max_hdf5_objects = 4;
+    let s = scan_with("weights.h5", fixture!("hdf5/groups_v0.h5"), &opts);
+    assert!(
+        s.errors[0].message.contains("graphs.max_hdf5_objects"),
+        "{:?}",
+        s.errors
+    );
+}
+
+#[test]
+fn broken_group_btree_is_malformed() {
+    let mut bytes = fixture!("hdf5/groups_v0.h5").to_vec();
+    let at = bytes.windows(4).position(|w| w == b"TREE").unwrap();
+    bytes[at] = b'X';
+    let s = scan("weights.h5", &bytes);
+    let f = only(&s, "hdf5-malformed");
+    assert!(f.message.contains("TREE"), "{}", f.message);
+}
+
+#[test]
+fn symbol_node_pointing_at_itself_terminates() {
+    // Make the first symbol table entry's object header address point back
+    // at the root group: the walk must not loop.
+    let mut bytes = fixture!("hdf5/groups_v0.h5").to_vec();
+    let at = bytes.windows(4).position(|w| w == b"SNOD").unwrap();
+    let root = u64::from_le_bytes(bytes[64..72].try_into().unwrap());
+    bytes[at + 16..at + 24].copy_from_slice(&root.to_le_bytes());
+    let s = scan("weights.h5", &bytes);
+    assert!(
+        s.findings.iter().all(|f| f.rule_id == "hdf5-malformed"),
+        "{:?}",
+        s.findings
     );
 }

@@ -36,6 +36,8 @@ pub const RULES: &[&Rule] = &[
     &keras::KERAS_CUSTOM_OBJECT,
     &keras::KERAS_MALFORMED_CONFIG,
     &hdf5::HDF5_MALFORMED,
+    &hdf5::HDF5_EXTERNAL_LINK,
+    &hdf5::HDF5_EXTERNAL_STORAGE,
 ];
 
 /// Limits of this family's parsers.
@@ -63,8 +65,11 @@ pub struct GraphLimits {
     pub max_hdf5_messages: u32,
     /// Most object header continuation blocks followed per HDF5 object. Default 256.
     pub max_hdf5_continuations: u32,
-    /// Largest HDF5 attribute value (or global heap collection) read. Default 64 MiB.
+    /// Largest HDF5 attribute value (or global heap collection, local heap,
+    /// B-tree node) read. Default 64 MiB.
     pub max_hdf5_attribute_bytes: u64,
+    /// Most HDF5 objects (groups, datasets, B-tree nodes) walked. Default 1,000,000.
+    pub max_hdf5_objects: u64,
 }
 
 impl Default for GraphLimits {
@@ -79,6 +84,7 @@ impl Default for GraphLimits {
             max_hdf5_messages: 4096,
             max_hdf5_continuations: 256,
             max_hdf5_attribute_bytes: 64 * 1024 * 1024,
+            max_hdf5_objects: 1_000_000,
         }
     }
 }

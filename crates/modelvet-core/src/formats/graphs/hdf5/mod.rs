@@ -8,6 +8,7 @@
 //! large attributes) is detected and reported as not read: the scan fails
 //! closed rather than vouching for attributes it did not see.
 
+use super::content::leaves_model;
 use super::keras::{self, ConfigSummary};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
@@ -19,6 +20,9 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 mod attribute;
+mod tree;
+
+pub use tree::{Reach, Tree};
 
 /// The HDF5 structures could not be read.
 pub static HDF5_MALFORMED: Rule = Rule {
@@ -33,6 +37,47 @@ vouched for: libhdf5 may still read what the scanner could not.
 
 ## What to do
 Re-save the model with h5py or Keras and scan it again.
+"#,
+};
+
+/// A link in the file points into another file.
+pub static HDF5_EXTERNAL_LINK: Rule = Rule {
+    id: "hdf5-external-link",
+    severity: Severity::High,
+    summary: "The HDF5 file has an external link: opening it makes h5py open another file of the loading machine.",
+    docs: r#"
+## Why it matters
+HDF5 external links name an object in another file. h5py and libhdf5 follow them
+transparently, so a Keras loader reading `model_weights/dense/bias` may in fact open
+`../../secrets.h5` or any HDF5 file the attacker can guess the path of, and weights
+computed from it leak into outputs. A model file has no reason to reach outside itself.
+
+## Example
+`g["bias"] = h5py.ExternalLink("../../../../etc/passwd", "/")`
+
+## What to do
+Do not load the model; ask for a self-contained file (`h5py` `copy` with
+`expand_external=True` resolves the links on the producer's side).
+"#,
+};
+
+/// A dataset's bytes are read from another file.
+pub static HDF5_EXTERNAL_STORAGE: Rule = Rule {
+    id: "hdf5-external-storage",
+    severity: Severity::High,
+    summary: "A dataset of the HDF5 file keeps its bytes in external files, which readers open on the loading machine.",
+    docs: r#"
+## Why it matters
+The External Data Files message makes libhdf5 read a dataset's raw bytes from files
+named in the model, relative to the working directory or absolute. Loading the
+weights then reads, for example, `/etc/hostname` or a private key into a tensor. It
+is reported at medium severity when the names stay inside the model's folder.
+
+## Example
+`create_dataset("kernel", shape=(4,), dtype="u1", external=[("/etc/hostname", 0, 4)])`
+
+## What to do
+Do not load the model; ask for a file whose datasets are stored inside it.
 "#,
 };
 
@@ -517,35 +562,20 @@ const CONFIG_ATTRIBUTES: &[&str] = &["model_config", "training_config"];
 /// configuration they hold.
 pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadError> {
     let limits = ctx.limits().graphs.clone();
-    let result = File::open(src, &limits).and_then(|mut file| {
-        let sb = file.sb.clone();
-        file.root_attributes().map(|attrs| (sb, attrs))
-    });
-    let (sb, attrs) = match result {
-        Ok(v) => v,
-        Err(H5Error::Read(e)) => return Err(e),
-        Err(H5Error::Malformed(at, what)) => {
-            let f = ctx.finding(
-                &HDF5_MALFORMED,
-                Location::ByteRange {
-                    start: at,
-                    end: at.saturating_add(1),
-                },
-                format!("{what}; the file's attributes were not read"),
-            );
-            ctx.push(f);
-            return Ok(());
-        }
-        Err(H5Error::Limit(name, value, what)) => {
-            ctx.limit_hit(name, value, &what);
-            return Ok(());
-        }
+    let mut file = match File::open(src, &limits) {
+        Ok(file) => file,
+        Err(e) => return report_error(ctx, e, "the file was not read"),
+    };
+    let sb = file.sb.clone();
+    let attrs = match file.root_attributes() {
+        Ok(attrs) => attrs,
         Err(H5Error::Unsupported(what)) => {
             ctx.error(format!(
                 "HDF5 root group: {what}; a Keras configuration there was not analysed"
             ));
-            return Ok(());
+            Vec::new()
         }
+        Err(e) => return report_error(ctx, e, "the file's attributes were not read"),
     };
     let names: Vec<String> = attrs.iter().map(|a| abbreviate(&a.name, 80)).collect();
     ctx.fact(
@@ -574,5 +604,71 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         }
     }
     summary.report(ctx, "keras");
+    match file.walk() {
+        Ok(tree) => {
+            ctx.fact("hdf5_objects", json!(tree.objects));
+            report_reaches(ctx, &tree.reaches);
+        }
+        Err(e) => report_error(ctx, e, "the file's objects were not all checked")?,
+    }
     Ok(())
+}
+
+fn report_error(ctx: &mut ScanCtx<'_>, e: H5Error, consequence: &str) -> Result<(), ReadError> {
+    match e {
+        H5Error::Read(e) => return Err(e),
+        H5Error::Malformed(at, what) => {
+            let f = ctx.finding(
+                &HDF5_MALFORMED,
+                Location::ByteRange {
+                    start: at,
+                    end: at.saturating_add(1),
+                },
+                format!("{what}; {consequence}"),
+            );
+            ctx.push(f);
+        }
+        H5Error::Limit(name, value, what) => ctx.limit_hit(name, value, &what),
+        H5Error::Unsupported(what) => ctx.error(format!("HDF5: {what}; {consequence}")),
+    }
+    Ok(())
+}
+
+fn report_reaches(ctx: &mut ScanCtx<'_>, reaches: &[Reach]) {
+    for reach in reaches {
+        let f = match reach {
+            Reach::ExternalLink { path, file, object } => ctx
+                .finding(
+                    &HDF5_EXTERNAL_LINK,
+                    Location::GraphNode { path: path.clone() },
+                    format!(
+                        "`{}` is an external link to `{}` in file `{}`",
+                        abbreviate(path, 120),
+                        abbreviate(object, 120),
+                        abbreviate(file, 200)
+                    ),
+                )
+                .with_evidence(abbreviate(file, 200)),
+            Reach::ExternalStorage { path, files } => {
+                let outside = files.iter().any(|f| leaves_model(f));
+                let shown: Vec<String> = files.iter().take(8).map(|f| abbreviate(f, 200)).collect();
+                let f = ctx
+                    .finding(
+                        &HDF5_EXTERNAL_STORAGE,
+                        Location::GraphNode { path: path.clone() },
+                        format!(
+                            "dataset `{}` reads its bytes from external files",
+                            abbreviate(path, 120)
+                        ),
+                    )
+                    .with_evidence(shown.join(", "));
+                if outside {
+                    f
+                } else {
+                    f.with_severity(Severity::Medium)
+                }
+            }
+        };
+        ctx.push(f.with_help("do not load the model; ask for a self-contained file"));
+    }
 }
