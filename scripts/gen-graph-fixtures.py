@@ -15,7 +15,7 @@ The SavedModel fixtures need TensorFlow, which is kept out of that
 environment (its protobuf and Keras pins differ):
 
     python3 -m venv /tmp/tf-venv
-    /tmp/tf-venv/bin/pip install tensorflow-cpu
+    /tmp/tf-venv/bin/pip install tensorflow-cpu tf-keras
     /tmp/tf-venv/bin/python scripts/gen-graph-fixtures.py --tensorflow
 
 Only `saved_model.pb`, `fingerprint.pb` and `variables/variables.index` are
@@ -72,9 +72,28 @@ def tensorflow_fixtures():
                 dst = OUT / "savedmodel" / name / rel
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(os.path.join(tmp, name, rel), dst)
+    # Keras 2 (tf_keras) SavedModels carry keras_metadata.pb with each layer's config.
+    import tf_keras
+
+    double = eval(compile("lambda t: t * 2", "<fixture>", "eval"))
+    models = {
+        "keras_benign": tf_keras.Sequential([tf_keras.Input((4,)), tf_keras.layers.Dense(2)]),
+        "keras_lambda": tf_keras.Sequential(
+            [tf_keras.Input((4,)), tf_keras.layers.Dense(2), tf_keras.layers.Lambda(double)]
+        ),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, model in models.items():
+            model.save(os.path.join(tmp, name), save_format="tf")
+            files = ["keras_metadata.pb"] + (["saved_model.pb"] if name == "keras_benign" else [])
+            for rel in files:
+                dst = OUT / "savedmodel" / name / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(os.path.join(tmp, name, rel), dst)
     with open(OUT / "VERSIONS-tensorflow.txt", "w") as f:
         f.write("# Written by scripts/gen-graph-fixtures.py --tensorflow\n")
         f.write(f"python {platform.python_version()}\ntensorflow {tf.__version__}\n")
+        f.write(f"tf_keras {tf_keras.__version__}\n")
 
 
 if "--tensorflow" in sys.argv:

@@ -12,6 +12,8 @@ pub struct Bytecode {
     pub len: usize,
     /// Identifiers found in the code object (names, constants), for evidence.
     pub names: Vec<String>,
+    /// FNV-1a hash of the decoded bytes (the same function seen twice).
+    pub hash: u64,
 }
 
 /// Find base64 of a marshalled code object anywhere in `value`
@@ -37,9 +39,13 @@ pub fn decode_bytecode(s: &str) -> Option<Bytecode> {
     if first & 0x7f != b'c' {
         return None;
     }
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
     Some(Bytecode {
         len: bytes.len(),
         names: marshal_names(&bytes),
+        hash,
     })
 }
 

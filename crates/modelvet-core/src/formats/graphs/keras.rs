@@ -17,7 +17,7 @@ use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A `Lambda` layer or `__lambda__` object carries Python bytecode.
 pub static KERAS_LAMBDA_BYTECODE: Rule = Rule {
@@ -191,6 +191,9 @@ pub struct ConfigSummary {
     pub backend: Option<String>,
     /// Whether any configuration was analysed.
     pub analysed: bool,
+    /// Hashes of the bytecode already reported (a SavedModel's metadata
+    /// repeats a layer's config in every enclosing model).
+    pub code_seen: BTreeSet<u64>,
 }
 
 impl ConfigSummary {
@@ -427,6 +430,11 @@ impl Walker<'_, '_> {
     }
 
     fn lambda_code(&mut self, pointer: &str, what: &str, code: Option<Bytecode>) {
+        if let Some(code) = &code {
+            if !self.summary.code_seen.insert(code.hash) {
+                return;
+            }
+        }
         let mut f = self.ctx.finding(
             &KERAS_LAMBDA_BYTECODE,
             self.origin.at(pointer),

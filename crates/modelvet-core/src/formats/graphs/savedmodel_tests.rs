@@ -271,3 +271,31 @@ fn real_saved_model_folder_parts_are_recognised() {
         Some(Format::TfSavedModel)
     );
 }
+
+#[test]
+fn real_tf_keras_metadata_lambda_is_reported_once() {
+    let s = scan(
+        "m/keras_metadata.pb",
+        fixture!("savedmodel/keras_lambda/keras_metadata.pb"),
+    );
+    let f = only(&s, "keras-lambda-bytecode");
+    assert_eq!(
+        f.location.to_string(),
+        "json /nodes/0/metadata/config/layers/2"
+    );
+    assert_eq!(s.facts["keras"]["class_names"]["Lambda"], 3);
+}
+
+#[test]
+fn real_tf_keras_saved_model_is_clean() {
+    clean(&scan(
+        "m/keras_metadata.pb",
+        fixture!("savedmodel/keras_benign/keras_metadata.pb"),
+    ));
+    let s = scan(
+        "m/saved_model.pb",
+        fixture!("savedmodel/keras_benign/saved_model.pb"),
+    );
+    assert_eq!(s.format, Some(Format::TfSavedModel));
+    clean(&s);
+}
