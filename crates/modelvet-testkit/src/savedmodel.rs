@@ -124,6 +124,23 @@ pub fn saved_model(nodes: &[NodeDef], functions: &[(&str, Vec<NodeDef>)]) -> Vec
     Message::new().varint(1, 1).message(2, &meta).build()
 }
 
+/// Serialize a `SavedModel` whose `MetaGraphDef.object_graph_def` (7) holds
+/// one `SavedObject` per entry with `user_object` (4) { identifier 1,
+/// metadata 3 }, as TensorFlow 2.0–2.4 stored Keras metadata.
+pub fn saved_model_with_user_objects(metadata: &[&str]) -> Vec<u8> {
+    let mut graph = Message::new();
+    for m in metadata {
+        let user = Message::new().string(1, "_tf_keras_layer").string(3, m);
+        graph = graph.message(1, &Message::new().message(4, &user));
+    }
+    let info = Message::new().string(4, "serve").string(5, "2.4.0");
+    let meta = Message::new()
+        .message(1, &info)
+        .message(2, &graph_def(&save_path_nodes(), &[]))
+        .message(7, &graph);
+    Message::new().varint(1, 1).message(2, &meta).build()
+}
+
 /// The checkpoint save path every SavedModel has (TF2 `tf.saved_model.save`).
 pub fn save_path_nodes() -> Vec<NodeDef> {
     vec![

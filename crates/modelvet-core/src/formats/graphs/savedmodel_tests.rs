@@ -299,3 +299,23 @@ fn real_tf_keras_saved_model_is_clean() {
     assert_eq!(s.format, Some(Format::TfSavedModel));
     clean(&s);
 }
+
+#[test]
+fn lambda_in_object_graph_user_metadata_is_reported() {
+    let code = base64(&fake_code_object());
+    let lambda =
+        serde_json::json!({"class_name": "Lambda", "config": {"function": [code, null, null]}})
+            .to_string();
+    let dense = r#"{"class_name": "Dense", "config": {"units": 2}}"#;
+    let bytes = modelvet_testkit::savedmodel::saved_model_with_user_objects(&[dense, &lambda]);
+    let s = scan("saved_model.pb", &bytes);
+    let f = only(&s, "keras-lambda-bytecode");
+    assert_eq!(
+        f.location.to_string(),
+        "json /meta_graphs/0/object_graph_def/nodes/1/user_object/metadata"
+    );
+    let bytes = modelvet_testkit::savedmodel::saved_model_with_user_objects(&[dense]);
+    let s = scan("saved_model.pb", &bytes);
+    clean(&s);
+    assert_eq!(s.facts["keras"]["class_names"]["Dense"], 1);
+}

@@ -212,6 +212,7 @@ struct Scanner<'r, 'c, 'o> {
     limits: GraphLimits,
     nodes: u64,
     ops: BTreeMap<String, u64>,
+    keras: super::keras::ConfigSummary,
 }
 
 /// Scan `saved_model.pb` or `keras_metadata.pb` (told apart by name); the
@@ -239,6 +240,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         limits,
         nodes: 0,
         ops: BTreeMap::new(),
+        keras: super::keras::ConfigSummary::default(),
     };
     let result = if keras_metadata {
         s.keras_metadata()
@@ -311,6 +313,10 @@ impl Scanner<'_, '_, '_> {
             "savedmodel",
             json!({"meta_graphs": index, "tags": tags, "tensorflow_version": version}),
         );
+        let keras = std::mem::take(&mut self.keras);
+        if keras.analysed {
+            keras.report(self.ctx, "keras");
+        }
         Ok(())
     }
 
@@ -341,9 +347,78 @@ impl Scanner<'_, '_, '_> {
                     let graph = Self::span(&field)?;
                     self.graph_def(graph, &format!("meta_graphs[{index}]/graph_def"))?;
                 }
+                7 => {
+                    let objects = Self::span(&field)?;
+                    self.object_graph(objects, index)?;
+                }
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    /// `SavedObjectGraph.nodes` (1): each `SavedObject.user_object` (4) may
+    /// carry Keras metadata JSON in `SavedUserObject.metadata` (3), as
+    /// TensorFlow 2.0–2.4 wrote it before `keras_metadata.pb` existed.
+    fn object_graph(&mut self, span: Span, meta: u32) -> Walk {
+        let mut cursor = span.start;
+        let mut index = 0u64;
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            if field.number != 1 {
+                continue;
+            }
+            let object = Self::span(&field)?;
+            let mut c = object.start;
+            while let Some(f) = self.next(&mut c, object.end)? {
+                if f.number != 4 {
+                    continue;
+                }
+                let user = Self::span(&f)?;
+                let mut u = user.start;
+                while let Some(g) = self.next(&mut u, user.end)? {
+                    if g.number == 3 {
+                        let span = Self::span(&g)?;
+                        let label = format!("object_graph_def nodes[{index}] user_object metadata");
+                        let base = format!("/meta_graphs/{meta}/object_graph_def/nodes/{index}/user_object/metadata");
+                        let mut keras = std::mem::take(&mut self.keras);
+                        let result = self.metadata_json(span, &label, &base, &mut keras);
+                        self.keras = keras;
+                        result?;
+                    }
+                }
+            }
+            index = index.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// Analyse a JSON string field holding a Keras object's metadata.
+    fn metadata_json(
+        &mut self,
+        span: Span,
+        label: &str,
+        base: &str,
+        summary: &mut super::keras::ConfigSummary,
+    ) -> Walk {
+        if span.is_empty() {
+            return Ok(());
+        }
+        if span.len() > self.limits.max_json_bytes {
+            let max = self.limits.max_json_bytes;
+            self.ctx.limit_hit(
+                "graphs.max_json_bytes",
+                max,
+                &format!("at {label} ({} bytes)", span.len()),
+            );
+            return Ok(());
+        }
+        let (bytes, _) = self.r.bytes(span, span.len())?;
+        let origin = super::keras::Origin {
+            label,
+            member: None,
+            base,
+        };
+        super::keras::analyze_json(self.ctx, &bytes, origin, summary);
         Ok(())
     }
 
@@ -522,24 +597,9 @@ impl Scanner<'_, '_, '_> {
                 }
             }
             if let Some(span) = metadata {
-                if span.len() > self.limits.max_json_bytes {
-                    let max = self.limits.max_json_bytes;
-                    self.ctx.limit_hit(
-                        "graphs.max_json_bytes",
-                        max,
-                        &format!("at nodes[{index}] ({} bytes)", span.len()),
-                    );
-                } else {
-                    let (bytes, _) = self.r.bytes(span, span.len())?;
-                    let label = format!("keras_metadata.pb nodes[{index}] metadata");
-                    let base = format!("/nodes/{index}/metadata");
-                    let origin = super::keras::Origin {
-                        label: &label,
-                        member: None,
-                        base: &base,
-                    };
-                    super::keras::analyze_json(self.ctx, &bytes, origin, &mut summary);
-                }
+                let label = format!("keras_metadata.pb nodes[{index}] metadata");
+                let base = format!("/nodes/{index}/metadata");
+                self.metadata_json(span, &label, &base, &mut summary)?;
             }
             index = index.saturating_add(1);
         }
