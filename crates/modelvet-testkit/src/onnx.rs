@@ -1,7 +1,8 @@
 //! ONNX `ModelProto`s, with the field numbers of `onnx/onnx.proto` (IR version 10+).
 //!
 //! Fields are written in field-number order, as the protobuf serializer used
-//! by `onnx.save` does.
+//! by `onnx.save` does: the output of [`benign`] re-serializes byte for byte
+//! through `onnx` 1.23's `ModelProto` and passes `onnx.checker.check_model`.
 
 use crate::protobuf::Message;
 

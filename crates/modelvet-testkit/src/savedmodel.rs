@@ -1,7 +1,8 @@
 //! TensorFlow `saved_model.pb` and Keras `keras_metadata.pb`, with the field
 //! numbers of `saved_model.proto`, `meta_graph.proto`, `graph.proto`,
 //! `node_def.proto`, `function.proto`, `attr_value.proto`, `tensor.proto` and
-//! Keras' `saved_metadata.proto`.
+//! Keras' `saved_metadata.proto`. The output parses with the protos of
+//! TensorFlow 2.21 and tf_keras 2.21 (checked when the builder was written).
 
 use crate::protobuf::Message;
 
