@@ -267,7 +267,8 @@ pub fn expected_for_extension(ext: &str) -> Option<&'static [Format]> {
         "pkl" | "pickle" | "pt" | "pth" | "ckpt" | "bin" | "joblib" | "dill" => PICKLE_LIKE,
         "zip" => &[Zip, PytorchZip, Torchscript, Keras, Npz],
         "tar" => &[Tar, PytorchTar],
-        "gz" | "tgz" => &[Gzip],
+        "gz" => &[Gzip, Joblib], // joblib < 0.10 named its zlib `ZF` dumps `.gz`
+        "tgz" => &[Gzip],
         "bz2" => &[Bzip2],
         "xz" | "lzma" => &[Xz],
         "json" => &[Json, Notebook, LfsPointer],

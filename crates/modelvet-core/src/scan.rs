@@ -234,6 +234,26 @@ impl<'o> ScanCtx<'o> {
         Some(format)
     }
 
+    /// Run `scan` as if inside member `member` of the current container
+    /// (locations, errors and facts are wrapped), for containers that know
+    /// which scanner a member needs (a pickle followed by raw bytes). `None`
+    /// when `limits.scan.max_nesting` is reached.
+    pub fn in_member<T>(
+        &mut self,
+        member: &str,
+        scan: impl FnOnce(&mut ScanCtx<'o>) -> T,
+    ) -> Option<T> {
+        let max = self.opts.limits.scan.max_nesting;
+        if self.members.len() >= max as usize {
+            self.limit_hit("scan.max_nesting", max, &format!("at member `{member}`"));
+            return None;
+        }
+        self.members.push(member.to_owned());
+        let out = scan(self);
+        self.members.pop();
+        Some(out)
+    }
+
     fn finish(mut self) -> ArtifactScan {
         if self.dropped > 0 {
             let sev = self.dropped_max.unwrap_or(Severity::Info);

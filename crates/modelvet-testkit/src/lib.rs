@@ -6,9 +6,12 @@
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
 pub mod hdf5;
+pub mod joblib;
 pub mod numpy;
 pub mod onnx;
+pub mod pickle;
 pub mod protobuf;
 pub mod safetensors;
 pub mod savedmodel;
+pub mod torch;
 pub mod zip;

@@ -21,9 +21,16 @@ pub struct Member {
     local_flags: Option<u16>,
     crc: Option<u32>,
     declared_size: Option<u64>,
+    method_number: Option<u16>,
+    alias_of_previous: bool,
 }
 
 impl Member {
+    /// Record compression method `n` (the data is still written as `method` says).
+    pub fn method_number(mut self, n: u16) -> Member {
+        self.method_number = Some(n);
+        self
+    }
     /// Write a different name in the local header (writers never do).
     pub fn local_name(mut self, name: &str) -> Member {
         self.local_name = Some(name.to_owned());
@@ -95,7 +102,24 @@ impl ZipBuilder {
             local_flags: None,
             crc: None,
             declared_size: None,
+            method_number: None,
+            alias_of_previous: false,
         }));
+        self
+    }
+
+    /// Add a central-directory record named `name` that points at the
+    /// previous member's local header: two names, one set of bytes
+    /// (overlapping entries; no writer does this).
+    pub fn alias(mut self, name: &str) -> ZipBuilder {
+        let Some(prev) = self.members.last().cloned() else {
+            return self;
+        };
+        self.members.push(Member {
+            name: name.to_owned(),
+            alias_of_previous: true,
+            ..prev
+        });
         self
     }
 
@@ -137,16 +161,22 @@ impl ZipBuilder {
         let mut out = self.prefix.clone();
         let base = if self.shift_offsets { out.len() } else { 0 };
         let mut central = Vec::new();
+        let mut last_offset = 0u64;
         for m in &self.members {
-            let offset = (out.len() - base) as u64;
+            let offset = if m.alias_of_previous {
+                last_offset
+            } else {
+                (out.len() - base) as u64
+            };
+            last_offset = offset;
             let packed = match m.method {
                 Method::Stored => m.data.clone(),
                 Method::Deflate => miniz_oxide::deflate::compress_to_vec(&m.data, 6),
             };
-            let method: u16 = match m.method {
+            let method: u16 = m.method_number.unwrap_or(match m.method {
                 Method::Stored => 0,
                 Method::Deflate => 8,
-            };
+            });
             let crc = m.crc.unwrap_or_else(|| crc32fast::hash(&m.data));
             let size = m.declared_size.unwrap_or(m.data.len() as u64);
             let csize = packed.len() as u64;
@@ -156,7 +186,10 @@ impl ZipBuilder {
             } else {
                 (size as u32, csize as u32, offset as u32)
             };
-            // Local header.
+            // Local header (aliases share the previous one).
+            let mut local = Vec::new();
+            let out_real = &mut out;
+            let out = &mut local;
             out.extend_from_slice(b"PK\x03\x04");
             out.extend_from_slice(&(if self.zip64 { 45u16 } else { 20 }).to_le_bytes());
             out.extend_from_slice(&m.local_flags.unwrap_or(m.flags).to_le_bytes());
@@ -178,6 +211,9 @@ impl ZipBuilder {
             out.extend_from_slice(local_name.as_bytes());
             out.extend_from_slice(&local_extra);
             out.extend_from_slice(&packed);
+            if !m.alias_of_previous {
+                out_real.extend_from_slice(&local);
+            }
             // Central record.
             central.extend_from_slice(b"PK\x01\x02");
             central.extend_from_slice(&(if self.zip64 { 45u16 } else { 20 }).to_le_bytes());

@@ -25,11 +25,24 @@ fn zlib_header(b: &[u8]) -> bool {
     matches!(b, [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..])
 }
 
-fn zf_header(b: &[u8]) -> bool {
-    b.starts_with(b"ZF0x")
-        && b.get(4..ZF_HEADER as usize)
-            .is_some_and(|h| h.iter().all(|c| c.is_ascii_hexdigit() || *c == b' '))
-        && b.get(ZF_HEADER as usize..).is_some_and(zlib_header)
+/// Length of joblib's `ZF` header if `b` starts with one. joblib <= 0.8.4
+/// on Python 2 wrote the length one character wider (joblib's reader skips
+/// one more space if there is one).
+fn zf_header(b: &[u8]) -> Option<u64> {
+    let hex_ok = b
+        .get(4..ZF_HEADER as usize)
+        .is_some_and(|h| h.iter().all(|c| c.is_ascii_hexdigit() || *c == b' '));
+    if !b.starts_with(b"ZF0x") || !hex_ok {
+        return None;
+    }
+    let skip = if b.get(ZF_HEADER as usize) == Some(&b' ') {
+        ZF_HEADER + 1
+    } else {
+        ZF_HEADER
+    };
+    b.get(usize::try_from(skip).ok()?..)
+        .is_some_and(zlib_header)
+        .then_some(skip)
 }
 
 fn lzma_alone_header(b: &[u8]) -> bool {
@@ -38,7 +51,7 @@ fn lzma_alone_header(b: &[u8]) -> bool {
 
 /// Recognise compressed streams the generic magic table does not know.
 pub fn sniff(head: &[u8]) -> Option<Format> {
-    if zlib_header(head) || zf_header(head) {
+    if zlib_header(head) || zf_header(head).is_some() {
         Some(Format::Joblib)
     } else if lzma_alone_header(head) {
         Some(Format::Xz)
@@ -54,7 +67,7 @@ fn codec_of(head: &[u8]) -> Option<(Codec, u64)> {
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => (Codec::Xz, 0),
         [0x04, 0x22, 0x4d, 0x18, ..] => (Codec::Lz4, 0),
         _ if lzma_alone_header(head) => (Codec::Lzma, 0),
-        _ if zf_header(head) => (Codec::Zlib, ZF_HEADER),
+        _ if zf_header(head).is_some() => (Codec::Zlib, zf_header(head).unwrap_or(ZF_HEADER)),
         _ if zlib_header(head) => (Codec::Zlib, 0),
         _ => return None,
     })
@@ -113,20 +126,25 @@ pub fn scan(
         }
         Some(Stop::Read(e)) => return Err(e.clone()),
     }
-    ctx.fact(
-        "compression",
-        serde_json::json!({ "codec": codec.name(), "decompressed_bytes": d.bytes.len() }),
-    );
     let name = inner_name(ctx.current_name());
+    let decompressed = d.bytes.len();
     let mut inner = VecSource::new(d.bytes);
     let inner_format = ctx.scan_nested(&name, &mut inner);
+    ctx.fact(
+        "compression",
+        serde_json::json!({
+            "codec": codec.name(),
+            "decompressed_bytes": decompressed,
+            "content": inner_format.map(Format::as_str),
+        }),
+    );
     let joblib_like = matches!(inner_format, Some(Format::Pickle | Format::Joblib));
-    Ok(match codec {
-        Codec::Zlib if joblib_like => Format::Joblib,
-        Codec::Zlib | Codec::Lzma => format,
-        _ if joblib_like && format::extension(ctx.current_name()).starts_with("joblib") => {
-            Format::Joblib
-        }
-        _ => format,
+    // A compressed pickle is a compressed joblib dump, unless the name says
+    // which compression it is.
+    let named_compressed = inner_name(ctx.current_name()) != "<decompressed>";
+    Ok(if joblib_like && !named_compressed {
+        Format::Joblib
+    } else {
+        format
     })
 }

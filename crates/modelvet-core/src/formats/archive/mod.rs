@@ -94,4 +94,6 @@ pub fn scan(
 }
 
 #[cfg(test)]
+mod container_tests;
+#[cfg(test)]
 mod zip_tests;

@@ -147,7 +147,15 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
             ctx.push(f);
         }
         let mut w = Window::new(src, e.offset, e.size);
-        ctx.scan_nested(&e.name, &mut w);
+        let member = base(&e.name);
+        if torch && (member == "storages" || member == "tensors") {
+            ctx.in_member(&e.name, |ctx| {
+                super::torch::walk_legacy_tar_member(&member, &mut w, ctx)
+            })
+            .transpose()?;
+        } else {
+            ctx.scan_nested(&e.name, &mut w);
+        }
     }
     Ok(if torch {
         Format::PytorchTar

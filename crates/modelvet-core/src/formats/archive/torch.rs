@@ -83,3 +83,69 @@ pub fn check_zip_records(dir: &ZipDirectory, prefix: &str, format: Format, ctx: 
         }),
     );
 }
+
+/// Bytes per element of a legacy storage class (`torch.FloatStorage`,
+/// `torch.cuda.HalfStorage`).
+fn element_size(global: &str) -> Option<u64> {
+    let class = global.rsplit('.').next()?;
+    Some(match class {
+        "DoubleStorage" | "LongStorage" | "ComplexFloatStorage" => 8,
+        "FloatStorage" | "IntStorage" => 4,
+        "HalfStorage" | "ShortStorage" | "BFloat16Storage" => 2,
+        "ByteStorage" | "CharStorage" | "BoolStorage" => 1,
+        "ComplexDoubleStorage" => 16,
+        _ => return None,
+    })
+}
+
+/// Walk the `storages` or `tensors` member of a legacy tar checkpoint the way
+/// `torch.serialization.legacy_load` reads it: pickles interleaved with raw
+/// bytes. Every pickle is scanned (each is unpickled by the loader); the raw
+/// bytes are skipped using the sizes the records give.
+pub fn walk_legacy_tar_member(
+    member: &str,
+    src: &mut dyn ByteSource,
+    ctx: &mut ScanCtx<'_>,
+) -> Result<(), ReadError> {
+    let len = src.len();
+    let max = ctx.limits().archive.max_entries;
+    let mut at = 0u64;
+    let mut pickles = 0u64;
+    while at < len {
+        if pickles >= max {
+            ctx.limit_hit("archive.max_entries", max, &format!("in `{member}`"));
+            break;
+        }
+        let mut w = crate::source::Window::new(src, at, len - at);
+        let summary = scan_stream(
+            &mut w,
+            ctx,
+            &StreamOptions {
+                max_pickles: Some(1),
+                trailing_data_expected: true,
+            },
+        )?;
+        if summary.pickles == 0 || summary.end == 0 {
+            break;
+        }
+        at = at.saturating_add(summary.end);
+        pickles = pickles.saturating_add(1);
+        let raw = crate::source::read_window(src, at, 8)?;
+        let word = raw
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes);
+        let skip = if member == "storages" {
+            let size = summary.globals.iter().rev().find_map(|g| element_size(g));
+            size.zip(word)
+                .map(|(s, n)| n.saturating_mul(s).saturating_add(8))
+        } else if summary.globals.iter().any(|g| g.ends_with("Tensor")) {
+            // ndim (i32), 4 unused bytes, sizes and strides (ndim i64 each), offset (i64).
+            word.map(|w| (w & 0xffff_ffff).saturating_mul(16).saturating_add(16))
+        } else {
+            None
+        };
+        at = at.saturating_add(skip.unwrap_or(0));
+    }
+    Ok(())
+}

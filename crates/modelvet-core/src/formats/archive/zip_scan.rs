@@ -64,7 +64,7 @@ fn suspicious_in_storage(f: Format) -> bool {
 /// Scan a zip file and every member in it.
 pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, ReadError> {
     let Some(dir) = zip::read_directory(src, ctx)? else {
-        return Ok(Format::Zip);
+        return scan_as_not_zip(src, ctx);
     };
     let layout = classify(&dir);
     ctx.fact(
@@ -96,6 +96,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
     let storage = layout.torch_prefix.as_ref().map(|p| format!("{p}/data/"));
     let mut budget = ctx.limits().archive.max_total_bytes;
     let mut skipped_storages = 0u64;
+    let mut formats: std::collections::BTreeMap<&'static str, u64> = Default::default();
     for entry in &dir.entries {
         if entry.is_dir() || skip.contains(&entry.name.as_str()) {
             continue;
@@ -111,21 +112,31 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
                     skipped_storages = skipped_storages.saturating_add(1);
                     continue;
                 }
-                ctx.scan_nested(&entry.name, &mut w);
+                let f = ctx.scan_nested(&entry.name, &mut w);
+                count(&mut formats, f);
             }
             MemberData::Inflated(mut v) => {
                 if is_storage && !storage_needs_scan(&mut v, &entry.name, ctx)? {
                     skipped_storages = skipped_storages.saturating_add(1);
                     continue;
                 }
-                ctx.scan_nested(&entry.name, &mut v);
+                let f = ctx.scan_nested(&entry.name, &mut v);
+                count(&mut formats, f);
             }
         }
     }
+    ctx.fact("zip_member_formats", serde_json::json!(formats));
     if storage.is_some() {
         ctx.fact("pytorch_storages", serde_json::json!(skipped_storages));
     }
     Ok(layout.format)
+}
+
+fn count(formats: &mut std::collections::BTreeMap<&'static str, u64>, f: Option<Format>) {
+    if let Some(f) = f {
+        let n = formats.entry(f.as_str()).or_insert(0);
+        *n = n.saturating_add(1);
+    }
 }
 
 /// Tensor storages are raw bytes; scan one only if its content is a format
@@ -148,4 +159,42 @@ fn storage_needs_scan(
         path: name,
     });
     Ok(suspicious_in_storage(f))
+}
+
+/// The file was taken for a zip because an end record appears in its tail,
+/// but no directory could be read. Loaders that check the first bytes (as
+/// `torch.load` does) see something else: scan it as what its head says, so a
+/// stray `PK\x05\x06` cannot hide a pickle.
+fn scan_as_not_zip(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, ReadError> {
+    let head = read_window(src, 0, u64::from(ctx.limits().scan.sniff_head_bytes))?;
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(Format::Zip);
+    }
+    let by_head = format::sniff(&Sniff {
+        head: &head,
+        tail: &[],
+        len: src.len(),
+        path: ctx.current_name(),
+    });
+    use crate::formats;
+    match by_head {
+        Format::Zip | Format::Unknown | Format::Empty => Ok(Format::Zip),
+        Format::Pickle => formats::pickle::scan(by_head, src, ctx),
+        Format::Npy => formats::numpy::scan(by_head, src, ctx),
+        Format::Safetensors | Format::Gguf | Format::Tflite | Format::FlaxMsgpack => {
+            formats::tensors::scan(by_head, src, ctx)
+        }
+        Format::Onnx | Format::Hdf5 | Format::TfSavedModel => {
+            formats::graphs::scan(by_head, src, ctx)
+        }
+        f if f.can_execute_code()
+            || matches!(
+                f,
+                Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Tar
+            ) =>
+        {
+            super::scan(f, src, ctx)
+        }
+        other => formats::repo::scan(other, src, ctx),
+    }
 }

@@ -282,3 +282,39 @@ fn read_member_returns_content_for_keras() {
         .unwrap();
     assert_eq!(body.bytes(), b"{\"class_name\": \"Sequential\"}");
 }
+
+#[test]
+fn overlapping_entries() {
+    let z = ZipBuilder::new()
+        .stored("a.bin", b"shared bytes")
+        .alias("b.bin")
+        .build();
+    let s = scan("a.zip", &z);
+    let r = rules(&s);
+    assert!(r.contains(&"zip-overlapping-entries"), "{r:?}");
+    let z = ZipBuilder::new()
+        .stored("a.bin", b"1")
+        .stored("b.bin", b"2")
+        .build();
+    assert!(!rules(&scan("a.zip", &z)).contains(&"zip-overlapping-entries"));
+}
+
+#[test]
+fn unsupported_method_is_reported_and_not_scanned_silently() {
+    let z = ZipBuilder::new()
+        .member("archive/data.pkl", BENIGN_PICKLE, Method::Stored, |m| {
+            m.method_number(14)
+        })
+        .build();
+    let s = scan("a.zip", &z);
+    assert!(
+        rules(&s).contains(&"zip-unsupported-method"),
+        "{:?}",
+        s.findings
+    );
+    assert!(
+        s.errors.iter().any(|e| e.message.contains("method 14")),
+        "{:?}",
+        s.errors
+    );
+}

@@ -22,14 +22,16 @@ pub mod literal;
 /// An object array: a pickle that `np.load(allow_pickle=True)` unpickles.
 pub static NPY_OBJECT_ARRAY: Rule = Rule {
     id: "npy-object-array",
-    severity: Severity::Medium,
+    severity: Severity::Low,
     summary:
         "The array has object dtype: its data is a pickle, loaded only with `allow_pickle=True`.",
     docs: r#"
 ## Why it matters
 NumPy stores arrays of Python objects by pickling them after the header. `np.load` refuses
 them unless called with `allow_pickle=True`, which then runs whatever the pickle says.
-modelvet scans the pickle; this finding records that loading the array means unpickling.
+modelvet scans the pickle and raises its own findings for anything dangerous in it; this
+finding (low on its own) records that loading the array means unpickling. Real object
+arrays exist (numpy's and joblib's own test data hold some).
 
 ## Example
 `{'descr': '|O', 'fortran_order': False, 'shape': (1,)}` followed by a pickle.
@@ -340,8 +342,16 @@ pub fn scan(
             ),
         );
         ctx.push(f.with_help("never pass allow_pickle=True for files you did not write"));
+        // np.load runs pickle.load once on the data and ignores what follows.
         let mut w = Window::new(src, header.data_offset, data_len);
-        ctx.scan_nested("<object array pickle>", &mut w);
+        let options = crate::formats::pickle::StreamOptions {
+            max_pickles: Some(1),
+            trailing_data_expected: true,
+        };
+        ctx.in_member("<object array pickle>", |ctx| {
+            crate::formats::pickle::scan_stream(&mut w, ctx, &options)
+        })
+        .transpose()?;
         return Ok(format);
     }
     let elems = header.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));

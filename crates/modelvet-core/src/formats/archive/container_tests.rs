@@ -1,0 +1,310 @@
+//! PyTorch legacy/tar/TorchScript, compressed streams and joblib, on bytes
+//! written by the testkit builders.
+#![allow(clippy::unwrap_used)]
+
+use crate::format::Format;
+use crate::scan::{scan_artifact, ArtifactScan, ScanOptions};
+use crate::source::SliceSource;
+use modelvet_testkit::joblib::{self, Compressor, BENIGN_PICKLE, BENIGN_PICKLE_BZ2};
+use modelvet_testkit::torch;
+use modelvet_testkit::zip::ZipBuilder;
+
+fn scan(name: &str, bytes: &[u8]) -> ArtifactScan {
+    scan_artifact(name, &mut SliceSource::new(bytes), &ScanOptions::default())
+}
+
+fn rules(s: &ArtifactScan) -> Vec<&str> {
+    s.findings.iter().map(|f| f.rule_id.as_str()).collect()
+}
+
+#[test]
+fn state_dict_zip_is_clean() {
+    let s = scan("model.pt", &torch::benign_state_dict());
+    assert_eq!(s.format, Some(Format::PytorchZip));
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+    assert_eq!(s.facts["pytorch"]["storages"], 2);
+    assert_eq!(s.facts["zip_member_formats"]["pickle"], 1);
+}
+
+#[test]
+fn every_pickle_member_is_scanned_whatever_its_name() {
+    let z = torch::zip_checkpoint("archive", &torch::state_dict_pickle(&[]), &[])
+        .stored("archive/weights.bin", BENIGN_PICKLE)
+        .stored("archive/extra/notes", BENIGN_PICKLE)
+        .build();
+    let s = scan("model.pt", &z);
+    assert_eq!(s.facts["zip_member_formats"]["pickle"], 3, "{:?}", s.facts);
+    // A pickle hidden in a storage record is scanned too; raw floats are not.
+    let z = torch::zip_checkpoint(
+        "archive",
+        &torch::state_dict_pickle(&[]),
+        &[
+            ("0", torch::storage_bytes(8)),
+            ("1", BENIGN_PICKLE.to_vec()),
+        ],
+    )
+    .build();
+    let s = scan("model.pt", &z);
+    assert_eq!(s.facts["zip_member_formats"]["pickle"], 2, "{:?}", s.facts);
+    assert_eq!(s.facts["pytorch_storages"], 1);
+}
+
+#[test]
+fn records_outside_the_prefix_and_missing_version() {
+    let z = ZipBuilder::new()
+        .stored("archive/data.pkl", BENIGN_PICKLE)
+        .stored("archive/version", b"3\n")
+        .stored("other/data.pkl", BENIGN_PICKLE)
+        .build();
+    assert_eq!(rules(&scan("m.pt", &z)), ["pytorch-malformed"]);
+    let z = ZipBuilder::new()
+        .stored("archive/data.pkl", BENIGN_PICKLE)
+        .build();
+    assert_eq!(rules(&scan("m.pt", &z)), ["pytorch-malformed"]);
+}
+
+#[test]
+fn torchscript_is_clean_and_refined() {
+    let s = scan("scripted.pt", &torch::torchscript("m"));
+    assert_eq!(s.format, Some(Format::Torchscript));
+    // The archive itself is clean. (`__torch__.M` in data.pkl is a TorchScript
+    // class; whether the pickle analyser knows that is its own business.)
+    let container: Vec<&str> = rules(&s)
+        .into_iter()
+        .filter(|r| !r.starts_with("pickle-"))
+        .collect();
+    assert!(container.is_empty(), "{:?}", s.findings);
+    // data.pkl, constants.pkl and the debug pickle.
+    assert_eq!(s.facts["zip_member_formats"]["pickle"], 3, "{:?}", s.facts);
+}
+
+#[test]
+fn legacy_checkpoint_is_recognised() {
+    let s = scan("old.pt", &torch::benign_legacy());
+    assert_eq!(s.format, Some(Format::PytorchLegacy));
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+}
+
+#[test]
+fn legacy_tar_members_are_scanned() {
+    let s = scan(
+        "old.tar",
+        &torch::legacy_tar(&torch::state_dict_pickle(&[])),
+    );
+    assert_eq!(s.format, Some(Format::PytorchTar));
+    let t = torch::tar(&[("../evil.pkl", BENIGN_PICKLE)]);
+    let s = scan("a.tar", &t);
+    assert_eq!(s.format, Some(Format::Tar));
+    assert!(rules(&s).contains(&"zip-path-traversal"));
+    let mut broken = t.clone();
+    broken[150] ^= 1; // checksum
+    assert!(rules(&scan("a.tar", &broken)).contains(&"archive-corrupt-stream"));
+}
+
+#[test]
+fn joblib_compressors_are_decoded() {
+    for c in [
+        Compressor::Zlib,
+        Compressor::Gzip,
+        Compressor::Xz,
+        Compressor::Lzma,
+        Compressor::Lz4,
+    ] {
+        let bytes = joblib::compress(c, BENIGN_PICKLE);
+        let s = scan("model.joblib", &bytes);
+        assert!(s.findings.is_empty(), "{c:?}: {:?}", s.findings);
+        assert!(s.errors.is_empty(), "{c:?}: {:?}", s.errors);
+        assert_eq!(s.facts["compression"]["content"], "pickle", "{c:?}");
+    }
+    // joblib <= 0.8.4 on Python 2 wrote a header one space wider.
+    let mut wide = joblib::zfile(BENIGN_PICKLE);
+    wide.insert(21, b' ');
+    for bytes in [
+        joblib::zfile(BENIGN_PICKLE),
+        wide,
+        BENIGN_PICKLE_BZ2.to_vec(),
+    ] {
+        let s = scan("model.pkl", &bytes);
+        assert_eq!(s.facts["compression"]["content"], "pickle");
+        assert!(s.findings.is_empty(), "{:?}", s.findings);
+    }
+    assert_eq!(
+        scan("m.joblib", &joblib::zfile(BENIGN_PICKLE)).format,
+        Some(Format::Joblib)
+    );
+}
+
+#[test]
+fn compressed_archives_nest() {
+    let inner = torch::benign_state_dict();
+    let s = scan("model.pt.gz", &joblib::gzip(&inner));
+    assert_eq!(s.facts["compression"]["content"], "pytorch-zip");
+    let tgz = joblib::gzip(&torch::tar(&[("a/model.pt", &inner)]));
+    let s = scan("bundle.tgz", &tgz);
+    assert_eq!(s.facts["compression"]["content"], "tar");
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+}
+
+#[test]
+fn corrupt_and_bomb_streams() {
+    let mut gz = joblib::gzip(&[7u8; 10_000]);
+    let mid = gz.len() / 2;
+    gz.truncate(mid);
+    assert!(rules(&scan("x.gz", &gz)).contains(&"archive-corrupt-stream"));
+    let bomb = joblib::compress(Compressor::Zlib, &vec![0u8; 8 << 20]);
+    let s = scan("x.joblib", &bomb);
+    assert!(
+        s.errors
+            .iter()
+            .any(|e| e.message.contains("archive.max_ratio")),
+        "{:?}",
+        s.errors
+    );
+}
+
+#[test]
+fn nesting_stops_at_the_limit() {
+    let mut bytes = BENIGN_PICKLE.to_vec();
+    for _ in 0..12 {
+        bytes = joblib::gzip(&bytes);
+    }
+    let s = scan("deep.gz", &bytes);
+    assert!(
+        s.errors
+            .iter()
+            .any(|e| e.message.contains("scan.max_nesting")),
+        "{:?}",
+        s.errors
+    );
+}
+
+#[test]
+fn dill_and_cloudpickle_files_reach_the_pickle_scanner() {
+    for name in ["f.dill", "f.cloudpickle", "f.pkl.gz"] {
+        let bytes = if name.ends_with(".gz") {
+            joblib::gzip(BENIGN_PICKLE)
+        } else {
+            BENIGN_PICKLE.to_vec()
+        };
+        let s = scan(name, &bytes);
+        let direct = s.format == Some(Format::Pickle);
+        let wrapped = s
+            .facts
+            .get("compression")
+            .is_some_and(|c| c["content"] == "pickle");
+        assert!(direct || wrapped, "{name}: {:?}", s.format);
+    }
+}
+
+/// `os.system('id')` as protocol 2.
+const EVIL: &[u8] = b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.";
+
+fn catches(name: &str, bytes: &[u8]) -> ArtifactScan {
+    let s = scan(name, bytes);
+    assert!(
+        s.findings
+            .iter()
+            .any(|f| f.rule_id == "pickle-dangerous-global" && f.severity >= crate::Severity::High),
+        "{name}: {:?}",
+        s.findings
+    );
+    s
+}
+
+#[test]
+fn payloads_are_caught_wherever_the_container_puts_them() {
+    // In a member not named .pkl.
+    let z = torch::zip_checkpoint("archive", &torch::state_dict_pickle(&[]), &[])
+        .stored("archive/weights.bin", EVIL)
+        .build();
+    let s = catches("model.pt", &z);
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "pickle-dangerous-global")
+        .unwrap();
+    assert!(
+        f.location.to_string().contains("archive/weights.bin"),
+        "{}",
+        f.location
+    );
+    // As data.pkl behind a bad CRC, flag bits, a name mismatch, a duplicate.
+    for quirk in 0..4 {
+        let z = ZipBuilder::new()
+            .member(
+                "archive/data.pkl",
+                EVIL,
+                modelvet_testkit::zip::Method::Stored,
+                |m| match quirk {
+                    0 => m.crc(1),
+                    1 => m.flags(1),
+                    2 => m.local_name("archive/data/0"),
+                    _ => m,
+                },
+            )
+            .stored("archive/data.pkl", BENIGN_PICKLE)
+            .stored("archive/version", b"3\n")
+            .build();
+        catches("model.pt", &z);
+    }
+    // In front of a benign zip (polyglot) and after it.
+    catches(
+        "model.pt",
+        &torch::zip_checkpoint("archive", BENIGN_PICKLE, &[])
+            .prefix(EVIL)
+            .build(),
+    );
+    catches(
+        "model.pt",
+        &torch::zip_checkpoint("archive", BENIGN_PICKLE, &[])
+            .trailing(EVIL)
+            .build(),
+    );
+    // In a storage record.
+    catches(
+        "model.pt",
+        &torch::zip_checkpoint("archive", BENIGN_PICKLE, &[("0", EVIL.to_vec())]).build(),
+    );
+    // The 4th pickle of a legacy checkpoint, and in a legacy tar.
+    catches(
+        "old.pt",
+        &torch::legacy_checkpoint(EVIL, &[("0", torch::storage_bytes(2))]),
+    );
+    catches("old.tar", &torch::legacy_tar(EVIL));
+    // TorchScript constants.
+    let ts = ZipBuilder::new()
+        .stored("m/data.pkl", BENIGN_PICKLE)
+        .stored("m/constants.pkl", EVIL)
+        .stored("m/version", b"3\n")
+        .build();
+    catches("scripted.pt", &ts);
+    // Compressed joblib dumps, every compressor, and nested archives.
+    for c in [
+        Compressor::Zlib,
+        Compressor::Gzip,
+        Compressor::Xz,
+        Compressor::Lzma,
+        Compressor::Lz4,
+    ] {
+        catches("model.joblib", &joblib::compress(c, EVIL));
+    }
+    catches("model.joblib", &joblib::zfile(EVIL));
+    let inner = ZipBuilder::new().stored("x/y.dat", EVIL).build();
+    let outer = ZipBuilder::new()
+        .deflated("inner.zip", &joblib::gzip(&inner))
+        .build();
+    catches("bundle.zip", &outer);
+    // Object arrays in .npy and .npz.
+    let npy = modelvet_testkit::numpy::object_array(1, EVIL);
+    catches("a.npy", &npy);
+    catches("a.npz", &modelvet_testkit::numpy::npz(&[("a", npy)], true));
+}
+
+#[test]
+fn a_stray_end_record_does_not_hide_a_pickle() {
+    // A pickle followed by bytes that look like a broken end record.
+    let mut bytes = EVIL.to_vec();
+    bytes.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0\xff\xff\0\0\xff\xff\0\0\0\0");
+    let s = catches("model.pkl", &bytes);
+    assert!(rules(&s).contains(&"zip-malformed"), "{:?}", s.findings);
+}

@@ -1,0 +1,390 @@
+//! Globals that must never be imported from a model file, each with the
+//! reason. An entry marked `Package` covers every attribute and submodule
+//! below it (`os` covers `os.system` and `os.path.join`); an `Exact` entry
+//! covers only that name. Entries are matched against every suffix of the
+//! resolved dotted path, so `torch.os.system` (reached through an attribute
+//! of `torch`) matches `os`.
+
+use crate::severity::Severity::{self, Critical, High};
+
+/// How much of the namespace an entry covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The name and everything below it.
+    Package,
+    /// The name only.
+    Exact,
+}
+use Scope::{Exact, Package};
+
+const EXEC: &str = "executes Python code from a string or code object";
+const SPAWN: &str = "runs an operating-system command or process";
+const CODE: &str = "builds functions or code objects from raw data";
+const IMPORT: &str = "imports modules or resolves objects from strings";
+const FILES: &str = "reads, writes or deletes files";
+const NET: &str = "opens network connections";
+const NESTED: &str = "deserialises a nested payload, bypassing this scan";
+const NATIVE: &str = "calls into native code or loads shared libraries";
+const GETTER: &str = "fetches attributes or calls methods by name (gadget builder)";
+const HOOK: &str = "changes interpreter state or registers callbacks that run later";
+
+/// `(name, scope, severity, reason)`.
+pub const DENIED: &[(&str, Scope, Severity, &str)] = &[
+    // Processes and the operating system.
+    ("os", Package, Critical, SPAWN),
+    ("posix", Package, Critical, SPAWN),
+    ("nt", Package, Critical, SPAWN),
+    ("subprocess", Package, Critical, SPAWN),
+    ("_posixsubprocess", Package, Critical, SPAWN),
+    ("_winapi", Package, Critical, SPAWN),
+    ("pty", Package, Critical, SPAWN),
+    (
+        "platform",
+        Package,
+        High,
+        "runs helper commands (platform._syscmd_*) and probes the system",
+    ),
+    (
+        "multiprocessing",
+        Package,
+        High,
+        "starts processes and unpickles data from them",
+    ),
+    (
+        "multiprocessing.util.spawnv_passfds",
+        Exact,
+        Critical,
+        SPAWN,
+    ),
+    ("multiprocessing.popen_fork", Package, Critical, SPAWN),
+    (
+        "multiprocessing.popen_spawn_posix",
+        Package,
+        Critical,
+        SPAWN,
+    ),
+    (
+        "multiprocessing.popen_spawn_win32",
+        Package,
+        Critical,
+        SPAWN,
+    ),
+    ("multiprocessing.popen_forkserver", Package, Critical, SPAWN),
+    ("multiprocessing.spawn", Package, Critical, SPAWN),
+    (
+        "asyncio",
+        Package,
+        High,
+        "event loop with process and network primitives",
+    ),
+    ("asyncio.create_subprocess_shell", Exact, Critical, SPAWN),
+    ("asyncio.create_subprocess_exec", Exact, Critical, SPAWN),
+    ("asyncio.subprocess", Package, Critical, SPAWN),
+    ("webbrowser", Package, High, "launches a browser process"),
+    (
+        "antigravity",
+        Package,
+        High,
+        "launches a browser process on import",
+    ),
+    (
+        "uuid",
+        Package,
+        High,
+        "its private helpers run system commands",
+    ),
+    ("uuid._get_command_stdout", Exact, Critical, SPAWN),
+    ("uuid._popen", Exact, Critical, SPAWN),
+    ("uuid._find_mac", Exact, Critical, SPAWN),
+    ("uuid._find_mac_near_keyword", Exact, Critical, SPAWN),
+    ("uuid._find_mac_under_heading", Exact, Critical, SPAWN),
+    ("imaplib", Package, High, NET),
+    ("imaplib.IMAP4_stream", Exact, Critical, SPAWN),
+    (
+        "_osx_support",
+        Package,
+        High,
+        "runs helper commands while probing compilers",
+    ),
+    ("_osx_support._read_output", Exact, Critical, SPAWN),
+    ("_osx_support._find_build_tool", Exact, Critical, SPAWN),
+    ("distutils", Package, Critical, SPAWN),
+    ("setuptools", Package, Critical, SPAWN),
+    ("ensurepip", Package, Critical, SPAWN),
+    ("venv", Package, Critical, SPAWN),
+    (
+        "pip",
+        Package,
+        Critical,
+        "installs and runs packages (pip.main)",
+    ),
+    ("_pip", Package, Critical, "installs and runs packages"),
+    // Executing code.
+    ("builtins.eval", Exact, Critical, EXEC),
+    ("builtins.exec", Exact, Critical, EXEC),
+    ("builtins.compile", Exact, Critical, EXEC),
+    ("builtins.__import__", Exact, Critical, IMPORT),
+    ("builtins.breakpoint", Exact, Critical, "starts a debugger"),
+    ("builtins.input", Exact, High, "reads from the terminal"),
+    ("builtins.open", Exact, High, FILES),
+    ("builtins.getattr", Exact, High, GETTER),
+    ("builtins.setattr", Exact, High, GETTER),
+    ("builtins.delattr", Exact, High, GETTER),
+    ("builtins.globals", Exact, High, GETTER),
+    ("builtins.locals", Exact, High, GETTER),
+    ("builtins.vars", Exact, High, GETTER),
+    ("builtins.help", Exact, High, "starts an interactive pager"),
+    ("builtins.exit", Exact, High, "terminates the interpreter"),
+    ("builtins.quit", Exact, High, "terminates the interpreter"),
+    (
+        "_sitebuiltins",
+        Package,
+        High,
+        "interactive helpers and interpreter exit",
+    ),
+    ("code", Exact, Critical, EXEC),
+    ("code.InteractiveInterpreter", Package, Critical, EXEC),
+    ("code.InteractiveConsole", Package, Critical, EXEC),
+    ("code.interact", Exact, Critical, EXEC),
+    ("code.compile_command", Exact, Critical, EXEC),
+    ("codeop", Package, Critical, EXEC),
+    ("runpy", Package, Critical, EXEC),
+    (
+        "doctest",
+        Package,
+        Critical,
+        "runs the examples in docstrings",
+    ),
+    ("timeit", Package, Critical, EXEC),
+    ("profile", Package, Critical, EXEC),
+    ("cProfile", Package, Critical, EXEC),
+    ("pdb", Package, Critical, EXEC),
+    ("bdb", Package, Critical, EXEC),
+    ("trace", Package, Critical, EXEC),
+    ("idlelib", Package, Critical, EXEC),
+    ("pydoc", Package, High, IMPORT),
+    (
+        "numpy.testing",
+        Package,
+        High,
+        "test helpers that run code and commands",
+    ),
+    (
+        "numpy.testing._private.utils.runstring",
+        Exact,
+        Critical,
+        EXEC,
+    ),
+    (
+        "numpy.f2py",
+        Package,
+        Critical,
+        "compiles and imports Fortran extensions",
+    ),
+    ("numpy.distutils", Package, Critical, SPAWN),
+    ("numpy.ctypeslib", Package, Critical, NATIVE),
+    ("numpy.load", Exact, High, NESTED),
+    ("numpy.lib.npyio", Package, High, NESTED),
+    ("numpy.lib.format.read_array", Exact, High, NESTED),
+    // Code objects and by-value functions.
+    ("marshal", Package, Critical, CODE),
+    (
+        "types",
+        Package,
+        High,
+        "creates modules, classes and functions",
+    ),
+    ("types.FunctionType", Exact, Critical, CODE),
+    ("types.CodeType", Exact, Critical, CODE),
+    ("types.LambdaType", Exact, Critical, CODE),
+    ("types.MethodType", Exact, Critical, CODE),
+    ("dill", Package, Critical, CODE),
+    ("cloudpickle", Package, Critical, CODE),
+    ("srsly.cloudpickle", Package, Critical, CODE),
+    ("pickle", Package, Critical, NESTED),
+    ("_pickle", Package, Critical, NESTED),
+    (
+        "copyreg",
+        Package,
+        High,
+        "registers extension codes and reducers that change later loads",
+    ),
+    ("shelve", Package, High, NESTED),
+    ("joblib.load", Exact, High, NESTED),
+    ("joblib.numpy_pickle.load", Exact, High, NESTED),
+    ("pandas.read_pickle", Exact, High, NESTED),
+    ("yaml.load", Exact, High, NESTED),
+    ("yaml.unsafe_load", Exact, Critical, NESTED),
+    ("yaml.full_load", Exact, High, NESTED),
+    // Imports and name resolution.
+    ("importlib", Package, High, IMPORT),
+    ("pkgutil", Package, High, IMPORT),
+    ("zipimport", Package, High, IMPORT),
+    ("imp", Package, High, IMPORT),
+    ("site", Package, High, IMPORT),
+    (
+        "sys",
+        Package,
+        High,
+        "interpreter state: modules, hooks, paths",
+    ),
+    ("gc", Package, High, "reaches every live object"),
+    ("inspect", Package, High, GETTER),
+    ("operator", Package, High, GETTER),
+    ("_operator", Package, High, GETTER),
+    (
+        "functools",
+        Package,
+        High,
+        "binds or folds callables (partial, reduce)",
+    ),
+    (
+        "_functools",
+        Package,
+        High,
+        "binds or folds callables (partial, reduce)",
+    ),
+    (
+        "builtins.map",
+        Exact,
+        High,
+        "calls a callable over an iterable",
+    ),
+    (
+        "builtins.filter",
+        Exact,
+        High,
+        "calls a callable over an iterable",
+    ),
+    // Native code.
+    ("ctypes", Package, Critical, NATIVE),
+    ("_ctypes", Package, Critical, NATIVE),
+    ("cffi", Package, Critical, NATIVE),
+    // Files.
+    ("io.open", Exact, High, FILES),
+    ("io.open_code", Exact, High, FILES),
+    ("io.FileIO", Exact, High, FILES),
+    ("_io", Package, High, FILES),
+    ("codecs.open", Exact, High, FILES),
+    ("shutil", Package, High, FILES),
+    ("tempfile", Package, High, FILES),
+    ("fileinput", Package, High, FILES),
+    ("linecache", Package, High, FILES),
+    ("glob", Package, High, FILES),
+    ("zipfile", Package, High, FILES),
+    ("tarfile", Package, High, FILES),
+    ("gzip.open", Exact, High, FILES),
+    ("bz2.open", Exact, High, FILES),
+    ("lzma.open", Exact, High, FILES),
+    ("dbm", Package, High, FILES),
+    ("sqlite3", Package, High, FILES),
+    ("logging.FileHandler", Exact, High, FILES),
+    (
+        "logging.handlers",
+        Package,
+        High,
+        "file, socket and process log handlers",
+    ),
+    (
+        "logging.config",
+        Package,
+        Critical,
+        "imports and calls arbitrary factories from configuration",
+    ),
+    // Network.
+    ("socket", Package, High, NET),
+    ("_socket", Package, High, NET),
+    ("ssl", Package, High, NET),
+    ("socketserver", Package, High, NET),
+    ("urllib", Package, High, NET),
+    ("urllib3", Package, High, NET),
+    ("http", Package, High, NET),
+    ("requests", Package, High, NET),
+    ("httpx", Package, High, NET),
+    ("aiohttp", Package, High, NET),
+    ("ftplib", Package, High, NET),
+    ("smtplib", Package, High, NET),
+    ("poplib", Package, High, NET),
+    ("nntplib", Package, High, NET),
+    ("telnetlib", Package, High, NET),
+    ("xmlrpc", Package, High, NET),
+    // Interpreter state and callbacks.
+    ("_thread", Package, High, HOOK),
+    ("threading", Package, High, HOOK),
+    ("concurrent", Package, High, HOOK),
+    ("atexit", Package, High, HOOK),
+    ("signal", Package, High, HOOK),
+    ("sched", Package, High, HOOK),
+    ("builtins.__build_class__", Exact, High, HOOK),
+    // PyTorch helpers that load, compile or run code.
+    (
+        "torch.hub",
+        Package,
+        Critical,
+        "downloads and runs repository code",
+    ),
+    (
+        "torch.utils.cpp_extension",
+        Package,
+        Critical,
+        "compiles and loads native extensions",
+    ),
+    (
+        "torch._inductor",
+        Package,
+        Critical,
+        "writes, compiles and imports generated code",
+    ),
+    (
+        "torch._dynamo",
+        Package,
+        High,
+        "compiles and runs traced code",
+    ),
+    (
+        "torch.fx",
+        Package,
+        Critical,
+        "graph modules are rebuilt by executing Python source",
+    ),
+    ("torch.jit", Package, High, NESTED),
+    ("torch.package", Package, Critical, NESTED),
+    ("torch.serialization", Package, High, NESTED),
+    ("torch.load", Exact, High, NESTED),
+    ("torch.ops", Package, High, NATIVE),
+    ("torch._ops", Package, High, NATIVE),
+    ("torch._C", Package, High, NATIVE),
+    ("torch.classes", Package, High, NATIVE),
+    ("torch.library", Package, High, NATIVE),
+    (
+        "torch.multiprocessing",
+        Package,
+        High,
+        "starts processes and shares memory",
+    ),
+    ("torch.distributed", Package, High, NET),
+    ("torch.utils.collect_env", Package, Critical, SPAWN),
+    ("torch.utils.bottleneck", Package, Critical, EXEC),
+    ("torch.utils.data.datapipes", Package, High, FILES),
+    (
+        "torch.compile",
+        Exact,
+        High,
+        "compiles and runs traced code",
+    ),
+];
+
+/// The most specific entry matching `path` exactly or as a package prefix.
+pub fn lookup(path: &str) -> Option<(&'static str, Severity, &'static str)> {
+    DENIED
+        .iter()
+        .filter(|(name, scope, _, _)| {
+            path == *name
+                || (*scope == Package
+                    && path.len() > name.len()
+                    && path.starts_with(name)
+                    && path.as_bytes().get(name.len()) == Some(&b'.'))
+        })
+        .max_by_key(|(name, _, _, _)| name.len())
+        .map(|(name, _, sev, reason)| (*name, *sev, *reason))
+}

@@ -1,0 +1,301 @@
+//! The stream driver: runs every pickle of a stream through the machine,
+//! turns its events into findings and facts, and resynchronises after
+//! errors and trailing garbage.
+
+use super::classify::{classify, Class};
+use super::error::Halt;
+use super::input::Input;
+use super::rules::{
+    DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_EXTENSION,
+    UNKNOWN_GLOBAL,
+};
+use super::vm::{Event, Machine};
+use super::{StreamOptions, StreamSummary};
+use crate::finding::Location;
+use crate::scan::ScanCtx;
+use crate::source::{ByteSource, ReadError};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+/// Calls listed in the `pickle_calls` fact.
+const MAX_CALL_FACTS: usize = 100;
+
+/// Everything learnt from one stream.
+#[derive(Default)]
+struct Collector {
+    globals: Vec<String>,
+    seen_globals: HashSet<String>,
+    classes: HashMap<String, Class>,
+    calls: Vec<serde_json::Value>,
+    reported: HashSet<(&'static str, u64, String)>,
+    protocols: Vec<u8>,
+    joblib_arrays: u64,
+}
+
+/// Scan every pickle in `src` from offset 0, raising findings on `ctx`.
+///
+/// Containers (PyTorch zip/legacy, npy object arrays, joblib) call this for each
+/// pickle they hold. Never unpickles. A parse error never discards what was
+/// already found: the driver reports it and resynchronises on the next
+/// protocol header.
+pub fn scan_stream(
+    src: &mut dyn ByteSource,
+    ctx: &mut ScanCtx<'_>,
+    options: &StreamOptions,
+) -> Result<StreamSummary, ReadError> {
+    let limits = ctx.limits().pickle.clone();
+    let mut input = Input::new(src);
+    let len = input.len();
+    let mut machine = Machine::new(&limits);
+    let mut summary = StreamSummary::default();
+    let mut out = Collector::default();
+    let mut pos = 0u64;
+    let mut trailing_reported = false;
+    let mut read_error = None;
+    while pos < len {
+        if options
+            .max_pickles
+            .is_some_and(|max| summary.pickles >= max)
+        {
+            break;
+        }
+        if summary.pickles >= limits.max_pickles {
+            ctx.limit_hit(
+                "pickle.max_pickles",
+                limits.max_pickles,
+                &format!("at byte {pos}"),
+            );
+            break;
+        }
+        if let Err(e) = input.seek(pos) {
+            read_error = Some(e);
+            break;
+        }
+        machine.reset();
+        let index = summary.pickles;
+        let after_first = summary.end > 0 || index > 0;
+        let result = machine.run(&mut input);
+        let events = std::mem::take(&mut machine.events);
+        let meaningful = !events.is_empty() || result.is_ok() || !after_first;
+        if meaningful {
+            summary.pickles = summary.pickles.saturating_add(1);
+            out.protocols.push(machine.proto);
+        }
+        report(ctx, &mut out, events, index);
+        match result {
+            Ok(_) => {
+                pos = input.pos();
+                summary.end = pos;
+                if pos < len && !options.trailing_data_expected && !trailing_reported {
+                    let more = options.max_pickles.is_none_or(|max| summary.pickles < max);
+                    if more {
+                        trailing_reported = true;
+                        let f = ctx.finding(
+                            &TRAILING_DATA,
+                            Location::ByteRange {
+                                start: pos,
+                                end: len,
+                            },
+                            format!(
+                                "{} bytes follow the end of pickle #{} at byte {pos}",
+                                len - pos,
+                                index + 1
+                            ),
+                        );
+                        ctx.push(f.with_help(
+                            "a loader that calls pickle.load again reads these bytes; each further pickle is scanned too",
+                        ));
+                    }
+                }
+                if pos < len && options.trailing_data_expected {
+                    // The container expects raw data after its pickles.
+                    if options.max_pickles.is_none() {
+                        break;
+                    }
+                }
+            }
+            Err(Halt::Limit(name, value)) => {
+                ctx.limit_hit(
+                    name,
+                    value,
+                    &format!("at byte {} of pickle #{}", machine.last_op, index + 1),
+                );
+                break;
+            }
+            Err(Halt::Read(e)) => {
+                read_error = Some(Halt::Read(e));
+                break;
+            }
+            Err(halt) => {
+                if meaningful {
+                    let f = ctx.finding(
+                        &MALFORMED,
+                        Location::PickleOp {
+                            offset: machine.last_op,
+                            pickle: index,
+                        },
+                        format!("the pickle is invalid here: {halt}"),
+                    );
+                    ctx.push(f.with_help(
+                        "the loader stops at this point after running everything before it; what follows was scanned from the next protocol header",
+                    ));
+                }
+                let from = machine.last_op.saturating_add(1).max(pos.saturating_add(1));
+                match input.find_header(from) {
+                    Ok(Some(next)) => pos = next,
+                    Ok(None) => break,
+                    Err(e) => {
+                        read_error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    summary.globals = out.globals.clone();
+    ctx.fact("pickle_globals", json!(out.globals));
+    ctx.fact("pickle_calls", json!(out.calls));
+    ctx.fact(
+        "pickle_stream",
+        json!({
+            "pickles": summary.pickles,
+            "end": summary.end,
+            "protocols": out.protocols,
+            "joblib_arrays": out.joblib_arrays,
+        }),
+    );
+    match read_error {
+        Some(Halt::Read(e)) => Err(e),
+        Some(other) => Err(ReadError::new(other.to_string())),
+        None => Ok(summary),
+    }
+}
+
+fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle: u32) {
+    // First call of each global in this pickle, for evidence.
+    let mut first_call: HashMap<String, String> = HashMap::new();
+    for e in &events {
+        if let Event::Call { name, evidence, .. } = e {
+            first_call
+                .entry(name.clone())
+                .or_insert_with(|| evidence.clone());
+        }
+    }
+    for e in events {
+        match e {
+            Event::Import { name, offset } => {
+                if out.seen_globals.insert(name.clone()) {
+                    out.globals.push(name.clone());
+                }
+                let class = out
+                    .classes
+                    .entry(name.clone())
+                    .or_insert_with(|| classify(&name))
+                    .clone();
+                let evidence = first_call
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_else(|| name.clone());
+                let loc = Location::PickleOp { offset, pickle };
+                match class {
+                    Class::Allowed(_) => {}
+                    Class::Dangerous { severity, reason } => {
+                        if out
+                            .reported
+                            .insert((DANGEROUS_GLOBAL.id, offset, name.clone()))
+                        {
+                            let f = ctx
+                                .finding(
+                                    &DANGEROUS_GLOBAL,
+                                    loc,
+                                    format!("imports `{name}`, which {reason}"),
+                                )
+                                .with_severity(severity)
+                                .with_evidence(evidence)
+                                .with_help("do not load this file; ask for a safetensors version");
+                            ctx.push(f);
+                        }
+                    }
+                    Class::Unknown => {
+                        if out
+                            .reported
+                            .insert((UNKNOWN_GLOBAL.id, offset, name.clone()))
+                        {
+                            let f = ctx
+                                .finding(
+                                    &UNKNOWN_GLOBAL,
+                                    loc,
+                                    format!("imports `{name}`, which is not on the allowlist of checkpoint globals"),
+                                )
+                                .with_evidence(evidence)
+                                .with_help("check that this global comes from code you trust");
+                            ctx.push(f);
+                        }
+                    }
+                }
+            }
+            Event::Call {
+                name,
+                evidence,
+                offset,
+            } => {
+                if out.calls.len() < MAX_CALL_FACTS {
+                    out.calls.push(json!({
+                        "pickle": pickle,
+                        "offset": offset,
+                        "callable": name,
+                        "call": evidence,
+                    }));
+                }
+            }
+            Event::Gadget {
+                what,
+                evidence,
+                offset,
+            } => {
+                if out.reported.insert((GADGET.id, offset, what.clone())) {
+                    let f = ctx
+                        .finding(&GADGET, Location::PickleOp { offset, pickle }, what)
+                        .with_evidence(evidence)
+                        .with_help("real checkpoints never do this; treat the file as hostile");
+                    ctx.push(f);
+                }
+            }
+            Event::DynamicGlobal { evidence, offset } => {
+                if out
+                    .reported
+                    .insert((DYNAMIC_GLOBAL.id, offset, String::new()))
+                {
+                    let f = ctx
+                        .finding(
+                            &DYNAMIC_GLOBAL,
+                            Location::PickleOp { offset, pickle },
+                            "STACK_GLOBAL imports a name computed while loading",
+                        )
+                        .with_evidence(evidence);
+                    ctx.push(f);
+                }
+            }
+            Event::Extension { code, offset } => {
+                if out
+                    .reported
+                    .insert((UNKNOWN_EXTENSION.id, offset, String::new()))
+                {
+                    let f = ctx
+                        .finding(
+                            &UNKNOWN_EXTENSION,
+                            Location::PickleOp { offset, pickle },
+                            format!(
+                                "refers to a global through unregistered extension code {code}"
+                            ),
+                        )
+                        .with_evidence(format!("copyreg._extension_registry[{code}]"));
+                    ctx.push(f);
+                }
+            }
+            Event::JoblibArray { .. } => {
+                out.joblib_arrays = out.joblib_arrays.saturating_add(1);
+            }
+        }
+    }
+}

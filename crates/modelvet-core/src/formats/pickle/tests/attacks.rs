@@ -1,0 +1,377 @@
+//! Every attack family that must be caught at default settings.
+
+use super::*;
+use modelvet_testkit::pickle::{self as tk, Pickler};
+
+/// `module.name('arg')` at every protocol: one dangerous finding of the
+/// expected severity whose evidence renders the call.
+fn assert_call_caught(module: &str, name: &str, severity: Severity) {
+    for proto in 0..=5 {
+        let bytes = tk::reduce_payload(proto, module, name, &["x"]);
+        let scan = scan_bytes(&bytes);
+        let f = dangerous(&scan);
+        assert_eq!(f.severity, severity, "{module}.{name} at protocol {proto}");
+        assert_eq!(
+            f.evidence.as_deref(),
+            Some(format!("{module}.{name}('x')").as_str()),
+            "protocol {proto}"
+        );
+        assert_eq!(scan.format, Some(crate::Format::Pickle));
+    }
+}
+
+#[test]
+fn process_execution() {
+    assert_call_caught("os", "system", Severity::Critical);
+    assert_call_caught("posix", "system", Severity::Critical);
+    assert_call_caught("nt", "system", Severity::Critical);
+    assert_call_caught("subprocess", "check_output", Severity::Critical);
+    assert_call_caught("pty", "spawn", Severity::Critical);
+}
+
+#[test]
+fn submodules_of_dangerous_packages() {
+    assert_call_caught("os.path", "exists", Severity::Critical);
+    assert_call_caught("importlib.util", "find_spec", Severity::High);
+    assert_call_caught("multiprocessing.util", "spawnv_passfds", Severity::Critical);
+    assert_call_caught("multiprocessing.popen_fork", "Popen", Severity::Critical);
+    assert_call_caught(
+        "asyncio.subprocess",
+        "create_subprocess_shell",
+        Severity::Critical,
+    );
+}
+
+#[test]
+fn installers_imports_and_name_resolution() {
+    assert_call_caught("pip", "main", Severity::Critical);
+    assert_call_caught("pip._internal.cli.main", "main", Severity::Critical);
+    assert_call_caught("pkgutil", "resolve_name", Severity::High);
+    assert_call_caught("importlib", "import_module", Severity::High);
+    assert_call_caught("builtins", "__import__", Severity::Critical);
+    assert_call_caught("runpy", "run_path", Severity::Critical);
+}
+
+#[test]
+fn eval_exec_and_getters() {
+    assert_call_caught("builtins", "eval", Severity::Critical);
+    assert_call_caught("builtins", "exec", Severity::Critical);
+    assert_call_caught("builtins", "getattr", Severity::High);
+    assert_call_caught("operator", "attrgetter", Severity::High);
+    assert_call_caught("operator", "itemgetter", Severity::High);
+    assert_call_caught("operator", "methodcaller", Severity::High);
+    assert_call_caught("_operator", "attrgetter", Severity::High);
+    assert_call_caught("functools", "partial", Severity::High);
+    assert_call_caught("functools", "reduce", Severity::High);
+}
+
+#[test]
+fn code_objects() {
+    assert_call_caught("marshal", "loads", Severity::Critical);
+    assert_call_caught("types", "FunctionType", Severity::Critical);
+    assert_call_caught("types", "CodeType", Severity::Critical);
+    assert_call_caught(
+        "cloudpickle.cloudpickle",
+        "_make_function",
+        Severity::Critical,
+    );
+    assert_call_caught(
+        "cloudpickle.cloudpickle",
+        "_builtin_type",
+        Severity::Critical,
+    );
+    assert_call_caught("dill._dill", "_create_code", Severity::Critical);
+    assert_call_caught("dill._dill", "_create_function", Severity::Critical);
+}
+
+#[test]
+fn interpreters_profilers_and_test_runners() {
+    assert_call_caught("profile", "run", Severity::Critical);
+    assert_call_caught("cProfile", "run", Severity::Critical);
+    assert_call_caught("timeit", "timeit", Severity::Critical);
+    assert_call_caught("doctest", "debug_script", Severity::Critical);
+    assert_call_caught("code", "InteractiveInterpreter", Severity::Critical);
+    assert_call_caught(
+        "code.InteractiveInterpreter",
+        "runsource",
+        Severity::Critical,
+    );
+    assert_call_caught("pdb", "run", Severity::Critical);
+    assert_call_caught("trace", "Trace", Severity::Critical);
+    assert_call_caught(
+        "numpy.testing._private.utils",
+        "runstring",
+        Severity::Critical,
+    );
+    assert_call_caught("numpy.f2py", "compile", Severity::Critical);
+}
+
+#[test]
+fn files_logging_and_network() {
+    assert_call_caught("logging", "FileHandler", Severity::High);
+    assert_call_caught("logging.config", "dictConfig", Severity::Critical);
+    assert_call_caught("_io", "FileIO", Severity::High);
+    assert_call_caught("io", "open", Severity::High);
+    assert_call_caught("builtins", "open", Severity::High);
+    assert_call_caught("shutil", "rmtree", Severity::High);
+    assert_call_caught("socket", "create_connection", Severity::High);
+    assert_call_caught("urllib.request", "urlopen", Severity::High);
+    assert_call_caught("requests", "get", Severity::High);
+    assert_call_caught("webbrowser", "open", Severity::High);
+}
+
+#[test]
+fn command_helpers_hidden_in_the_standard_library() {
+    assert_call_caught("uuid", "_get_command_stdout", Severity::Critical);
+    assert_call_caught("imaplib", "IMAP4_stream", Severity::Critical);
+    assert_call_caught("_osx_support", "_read_output", Severity::Critical);
+    assert_call_caught("_osx_support", "_find_build_tool", Severity::Critical);
+    assert_call_caught("ctypes", "CDLL", Severity::Critical);
+    assert_call_caught("ctypes.util", "find_library", Severity::Critical);
+    assert_call_caught("platform", "_syscmd_file", Severity::High);
+}
+
+#[test]
+fn torch_helpers_that_run_code() {
+    assert_call_caught("torch.hub", "load", Severity::Critical);
+    assert_call_caught(
+        "torch.utils.cpp_extension",
+        "load_inline",
+        Severity::Critical,
+    );
+    assert_call_caught(
+        "torch._inductor.codecache",
+        "compile_file",
+        Severity::Critical,
+    );
+    assert_call_caught("torch.serialization", "load", Severity::High);
+    assert_call_caught("torch.jit", "load", Severity::High);
+    assert_call_caught(
+        "torch.fx.graph_module",
+        "reduce_graph_module",
+        Severity::Critical,
+    );
+}
+
+#[test]
+fn python2_names_are_mapped_like_the_loader() {
+    // Protocol 0-2 `__builtin__` is `builtins`, `commands` is `subprocess`.
+    let scan = scan_bytes(b"c__builtin__\neval\n(S'1'\ntR.");
+    let f = dangerous(&scan);
+    assert!(f.message.contains("builtins.eval"), "{}", f.message);
+    assert_eq!(f.severity, Severity::Critical);
+    let scan = scan_bytes(b"ccommands\ngetoutput\n(S'id'\ntR.");
+    assert_eq!(dangerous(&scan).severity, Severity::Critical);
+}
+
+#[test]
+fn unknown_globals_are_medium_and_pass_the_default_gate() {
+    let scan = scan_bytes(&tk::reduce_payload(2, "__main__", "Net", &[]));
+    let found = with_rule(&scan, "pickle-unknown-global");
+    assert_eq!(found.len(), 1, "{:#?}", scan.findings);
+    assert_eq!(found[0].severity, Severity::Medium);
+    assert_eq!(found[0].evidence.as_deref(), Some("__main__.Net()"));
+    assert!(with_rule(&scan, "pickle-dangerous-global").is_empty());
+}
+
+#[test]
+fn stack_global_fed_from_the_memo() {
+    // The strings are memoized early, dropped, and fetched back much later.
+    let mut p = Pickler::new(4);
+    p.str("os").op(b'0').str("system").op(b'0');
+    p.empty_list().memoize().op(b'0');
+    p.get(0).get(1).stack_global().memoize();
+    p.str("id").tuple(1).reduce();
+    let scan = scan_bytes(&p.finish());
+    let f = dangerous(&scan);
+    assert_eq!(f.evidence.as_deref(), Some("os.system('id')"));
+}
+
+#[test]
+fn dotted_names_reach_dangerous_attributes() {
+    // find_class('torch', 'os.system') walks torch.os.system == os.system.
+    let mut p = Pickler::new(4);
+    p.str("torch")
+        .str("os.system")
+        .stack_global()
+        .str("id")
+        .tuple(1)
+        .reduce();
+    let scan = scan_bytes(&p.finish());
+    let f = dangerous(&scan);
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message.contains("reached through `torch`"),
+        "{}",
+        f.message
+    );
+    // An attribute of an allowed class is not allowed.
+    let mut p = Pickler::new(4);
+    p.str("collections")
+        .str("OrderedDict.fromkeys")
+        .stack_global();
+    p.empty_list().tuple(1).reduce();
+    assert_eq!(dangerous(&scan_bytes(&p.finish())).severity, Severity::High);
+}
+
+#[test]
+fn names_built_at_runtime() {
+    // str('os') is folded: the module name is still known.
+    let mut p = Pickler::new(4);
+    p.global("builtins", "str")
+        .str("os")
+        .tuple(1)
+        .reduce()
+        .memoize();
+    p.str("system").stack_global().str("id").tuple(1).reduce();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(
+        dangerous(&scan).evidence.as_deref(),
+        Some("os.system('id')")
+    );
+    // codecs.decode('bf', 'rot13') is not: the global cannot be checked.
+    let mut p = Pickler::new(4);
+    p.global("codecs", "decode")
+        .str("bf")
+        .str("rot13")
+        .tuple(2)
+        .reduce();
+    p.str("system").stack_global().str("id").tuple(1).reduce();
+    let scan = scan_bytes(&p.finish());
+    let dynamic = with_rule(&scan, "pickle-dynamic-global");
+    assert_eq!(dynamic.len(), 1, "{:#?}", scan.findings);
+    assert_eq!(
+        dynamic[0].evidence.as_deref(),
+        Some("find_class(codecs.decode('bf', 'rot13'), 'system')")
+    );
+    assert_eq!(dynamic[0].severity, Severity::High);
+}
+
+#[test]
+fn inst_obj_and_newobj_calls() {
+    let scan = scan_bytes(b"(S'id'\nios\nsystem\n.");
+    assert_eq!(
+        dangerous(&scan).evidence.as_deref(),
+        Some("os.system('id')")
+    );
+    let scan = scan_bytes(b"(cos\nsystem\nS'id'\no.");
+    assert_eq!(
+        dangerous(&scan).evidence.as_deref(),
+        Some("os.system('id')")
+    );
+    let scan = scan_bytes(b"\x80\x04csubprocess\nPopen\n\x8c\x02id\x85}\x8c\x05shell\x88s\x92.");
+    let f = dangerous(&scan);
+    assert_eq!(
+        f.evidence.as_deref(),
+        Some("subprocess.Popen.__new__(subprocess.Popen, 'id', **{'shell': True})")
+    );
+}
+
+#[test]
+fn build_on_a_module_plants_state() {
+    // numpy-only: fetch a module object and overwrite its attributes.
+    let mut p = Pickler::new(2);
+    p.global("numpy", "core");
+    p.empty_dict()
+        .str("_reconstruct")
+        .global("numpy", "load")
+        .setitem();
+    p.build();
+    let scan = scan_bytes(&p.finish());
+    let g = with_rule(&scan, "pickle-gadget");
+    assert_eq!(g.len(), 1, "{:#?}", scan.findings);
+    assert!(g[0].message.contains("`numpy.core`"), "{}", g[0].message);
+    assert!(g[0]
+        .evidence
+        .as_deref()
+        .unwrap()
+        .starts_with("numpy.core.__setstate__({'_reconstruct': numpy.load})"));
+    // The same plant with only allowed-looking names: still a gadget.
+    let mut p = Pickler::new(2);
+    p.global("numpy", "dtype");
+    p.none()
+        .empty_dict()
+        .str("__reduce__")
+        .global("numpy", "ndarray")
+        .setitem()
+        .tuple(2);
+    p.build();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(
+        with_rule(&scan, "pickle-gadget").len(),
+        2,
+        "{:#?}",
+        scan.findings
+    );
+}
+
+#[test]
+fn builtins_reached_through_a_module_dict() {
+    let mut p = Pickler::new(4);
+    p.global("numpy", "__builtins__");
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(dangerous(&scan).severity, Severity::High);
+    // SETITEM on a global (a dict reached as an attribute).
+    let mut p = Pickler::new(2);
+    p.global("torch", "_C").str("x").int(1).setitem();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(
+        with_rule(&scan, "pickle-gadget").len(),
+        1,
+        "{:#?}",
+        scan.findings
+    );
+}
+
+#[test]
+fn special_attributes_in_build_state() {
+    let mut p = Pickler::new(2);
+    p.global("collections", "OrderedDict")
+        .empty_tuple()
+        .reduce();
+    p.empty_dict()
+        .str("__class__")
+        .global("argparse", "Namespace")
+        .setitem();
+    p.build();
+    let scan = scan_bytes(&p.finish());
+    let g = with_rule(&scan, "pickle-gadget");
+    assert_eq!(g.len(), 1, "{:#?}", scan.findings);
+    assert!(g[0].message.contains("__class__"));
+}
+
+#[test]
+fn calls_on_call_results() {
+    let mut p = Pickler::new(2);
+    p.global("collections", "OrderedDict")
+        .empty_tuple()
+        .reduce();
+    p.str("x").tuple(1).reduce();
+    let scan = scan_bytes(&p.finish());
+    let g = with_rule(&scan, "pickle-gadget");
+    assert_eq!(g.len(), 1, "{:#?}", scan.findings);
+    assert_eq!(
+        g[0].evidence.as_deref(),
+        Some("collections.OrderedDict()('x')")
+    );
+}
+
+#[test]
+fn extension_codes_are_unknown() {
+    let scan = scan_bytes(b"\x80\x02\x82\x07)R.");
+    let f = with_rule(&scan, "pickle-unknown-extension");
+    assert_eq!(f.len(), 1, "{:#?}", scan.findings);
+    assert_eq!(f[0].severity, Severity::High);
+    for ext in [&b"\x83\x00\x01"[..], b"\x84\x00\x00\x01\x00"] {
+        let mut bytes = b"\x80\x02".to_vec();
+        bytes.extend_from_slice(ext);
+        bytes.extend_from_slice(b").");
+        assert_eq!(
+            with_rule(&scan_bytes(&bytes), "pickle-unknown-extension").len(),
+            1
+        );
+    }
+    // Code 0 is rejected by the loader.
+    let scan = scan_bytes(b"\x80\x02\x82\x00.");
+    assert_eq!(with_rule(&scan, "pickle-malformed").len(), 1);
+}

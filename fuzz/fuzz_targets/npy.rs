@@ -1,0 +1,18 @@
+//! The `.npy` header parser and scanner.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use modelvet_core::formats::numpy;
+use modelvet_core::scan::{ScanCtx, ScanOptions};
+use modelvet_core::{Format, SliceSource};
+
+fuzz_target!(|data: &[u8]| {
+    let opts = ScanOptions::default();
+    let mut ctx = ScanCtx::new("fuzz.npy", &opts);
+    let mut src = SliceSource::new(data);
+    let _ = numpy::read_header(&mut src, &opts.limits.numpy);
+    let _ = numpy::scan(Format::Npy, &mut src, &mut ctx);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = numpy::literal::parse(text, 16);
+    }
+});

@@ -1,0 +1,19 @@
+#![no_main]
+//! Arbitrary bytes through the pickle stream scanner: it must never panic,
+//! hang or allocate without bound.
+
+use libfuzzer_sys::fuzz_target;
+use modelvet_core::formats::pickle::{scan_stream, StreamOptions};
+use modelvet_core::scan::{ScanCtx, ScanOptions};
+use modelvet_core::SliceSource;
+
+fuzz_target!(|data: &[u8]| {
+    let opts = ScanOptions::default();
+    let mut ctx = ScanCtx::new("fuzz.pkl", &opts);
+    let options = StreamOptions {
+        max_pickles: None,
+        trailing_data_expected: data.first().is_some_and(|b| b & 1 == 1),
+    };
+    let _ = scan_stream(&mut SliceSource::new(data), &mut ctx, &options);
+    let _ = modelvet_core::scan_artifact("fuzz.pkl", &mut SliceSource::new(data), &opts);
+});

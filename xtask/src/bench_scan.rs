@@ -1,0 +1,426 @@
+//! `cargo xtask bench scan`: modelvet against picklescan, modelscan,
+//! modelaudit and fickling on one corpus.
+//!
+//! The corpus is `target/bench-corpus/`: `malicious/` and `benign/` files
+//! written by `modelvet-testkit`'s `scan_corpus` example, plus the real benign
+//! files of `scripts/fetch-real-models.sh` under `benign/real/`. Each tool runs
+//! once over the whole corpus (fickling, which takes one file, once per file);
+//! its output is parsed into one outcome per file: flagged, clean or error.
+//! The results replace the `bench-scan` section of `docs/BENCHMARKS.md`.
+
+use crate::cmd;
+use anyhow::{bail, Context};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PEERS: &[&str] = &["picklescan", "modelscan", "modelaudit", "fickling"];
+const START: &str = "<!-- bench-scan:start -->";
+const END: &str = "<!-- bench-scan:end -->";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Flagged,
+    Clean,
+    Error,
+}
+
+struct ToolRun {
+    name: String,
+    version: String,
+    time: Duration,
+    outcomes: BTreeMap<PathBuf, Outcome>,
+}
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    let target = root.join("target");
+    let corpus = target.join("bench-corpus");
+    let venv = target.join("bench-venv");
+    build_corpus(root, &corpus)?;
+    ensure_venv(&venv)?;
+    cmd::run(
+        cmd::cargo()
+            .current_dir(root)
+            .args(["build", "--release", "-p", "modelvet-cli"]),
+    )?;
+    let files = list_files(&corpus)?;
+    eprintln!("corpus: {} files", files.len());
+
+    let mut runs = vec![run_modelvet(root, &corpus, &files)?];
+    for peer in PEERS {
+        match run_peer(peer, &venv, &corpus, &files) {
+            Ok(r) => runs.push(r),
+            Err(e) => eprintln!("{peer}: not run: {e:#}"),
+        }
+    }
+    let section = render(&runs, &files, &corpus);
+    println!("{section}");
+    write_section(&root.join("docs/BENCHMARKS.md"), &section)
+}
+
+fn build_corpus(root: &Path, corpus: &Path) -> anyhow::Result<()> {
+    cmd::run(
+        cmd::cargo()
+            .current_dir(root)
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "modelvet-testkit",
+                "--example",
+                "scan_corpus",
+                "--",
+            ])
+            .arg(corpus),
+    )?;
+    let real = target_real(root);
+    if !real.join("MANIFEST.tsv").exists() {
+        cmd::run(
+            Command::new("bash")
+                .arg(root.join("scripts/fetch-real-models.sh"))
+                .arg(&real),
+        )?;
+    }
+    let dest = corpus.join("benign/real");
+    if dest.exists() {
+        std::fs::remove_dir_all(&dest)?;
+    }
+    copy_tree(&real.join("files"), &dest)
+}
+
+fn target_real(root: &Path) -> PathBuf {
+    root.join("target/real-models")
+}
+
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("read {}", from.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+fn list_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn ensure_venv(venv: &Path) -> anyhow::Result<()> {
+    let pip = venv.join("bin/pip");
+    if !pip.exists() {
+        cmd::run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+    }
+    let missing: Vec<&str> = PEERS
+        .iter()
+        .copied()
+        .filter(|p| !venv.join("bin").join(p).exists())
+        .collect();
+    if !missing.is_empty() {
+        cmd::run(
+            Command::new(&pip)
+                .args(["install", "--quiet"])
+                .args(&missing),
+        )?;
+    }
+    Ok(())
+}
+
+fn version_of(venv: &Path, package: &str) -> String {
+    cmd::stdout_of(venv.join("bin/pip"), ["show", package])
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Version: ").map(str::to_owned))
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+fn timed(cmd: &mut Command) -> anyhow::Result<(std::process::Output, Duration)> {
+    eprintln!("$ {}", cmd::display(cmd));
+    let t = Instant::now();
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot start {}", cmd::display(cmd)))?;
+    Ok((out, t.elapsed()))
+}
+
+/// The corpus file a tool's "path" or "path:member" or "path (member)" names.
+fn owner<'f>(files: &'f [PathBuf], corpus: &Path, text: &str) -> Option<&'f PathBuf> {
+    files
+        .iter()
+        .filter(|f| {
+            let abs = f.to_string_lossy();
+            let rel = f
+                .strip_prefix(corpus)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .into_owned();
+            text.contains(abs.as_ref()) || text.contains(&rel)
+        })
+        .max_by_key(|f| f.as_os_str().len())
+}
+
+fn run_modelvet(root: &Path, corpus: &Path, files: &[PathBuf]) -> anyhow::Result<ToolRun> {
+    let bin = root.join("target/release/modelvet");
+    let (out, time) = timed(
+        Command::new(&bin)
+            .args(["scan", "--format", "json"])
+            .arg(corpus),
+    )?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("modelvet JSON report")?;
+    let mut outcomes: BTreeMap<PathBuf, Outcome> =
+        files.iter().map(|f| (f.clone(), Outcome::Clean)).collect();
+    for e in report["errors"].as_array().into_iter().flatten() {
+        if let Some(f) = owner(files, corpus, e["artifact"].as_str().unwrap_or_default()) {
+            outcomes.insert(f.clone(), Outcome::Error);
+        }
+    }
+    for f in report["findings"].as_array().into_iter().flatten() {
+        let sev = f["severity"].as_str().unwrap_or_default();
+        if matches!(sev, "medium" | "high" | "critical") {
+            if let Some(p) = owner(files, corpus, f["artifact"].as_str().unwrap_or_default()) {
+                outcomes.insert(p.clone(), Outcome::Flagged);
+            }
+        }
+    }
+    Ok(ToolRun {
+        name: "modelvet".into(),
+        version: report["tool"]["version"].as_str().unwrap_or("?").to_owned(),
+        time,
+        outcomes,
+    })
+}
+
+fn run_peer(name: &str, venv: &Path, corpus: &Path, files: &[PathBuf]) -> anyhow::Result<ToolRun> {
+    let bin = venv.join("bin").join(name);
+    if !bin.exists() {
+        bail!("{} is missing", bin.display());
+    }
+    let mut outcomes: BTreeMap<PathBuf, Outcome> =
+        files.iter().map(|f| (f.clone(), Outcome::Clean)).collect();
+    let mut mark = |text: &str, o: Outcome| {
+        if let Some(f) = owner(files, corpus, text) {
+            let cur = outcomes.get(f).copied();
+            // Flagged wins over error, error over clean.
+            if o == Outcome::Flagged || cur == Some(Outcome::Clean) {
+                outcomes.insert(f.clone(), o);
+            }
+        }
+    };
+    let time = match name {
+        "picklescan" => {
+            let (out, t) = timed(Command::new(&bin).arg("--path").arg(corpus))?;
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for line in text.lines() {
+                if line.contains("dangerous import") || line.contains("FOUND") {
+                    mark(line, Outcome::Flagged);
+                } else if line.contains("could not parse") || line.contains("ERROR") {
+                    mark(line, Outcome::Error);
+                }
+            }
+            t
+        }
+        "modelscan" => {
+            let report = std::env::temp_dir().join("modelvet-bench-modelscan.json");
+            let (_, t) = timed(
+                Command::new(&bin)
+                    .arg("-p")
+                    .arg(corpus)
+                    .args(["-r", "json", "-o"])
+                    .arg(&report),
+            )?;
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&report).unwrap_or_default())
+                    .unwrap_or_default();
+            for e in json["errors"].as_array().into_iter().flatten() {
+                mark(&e.to_string(), Outcome::Error);
+            }
+            for i in json["issues"].as_array().into_iter().flatten() {
+                let sev = i["severity"].as_str().unwrap_or_default();
+                if matches!(sev, "MEDIUM" | "HIGH" | "CRITICAL") {
+                    mark(&i["source"].to_string(), Outcome::Flagged);
+                }
+            }
+            t
+        }
+        "modelaudit" => {
+            let (out, t) = timed(
+                Command::new(&bin)
+                    .arg("scan")
+                    .arg(corpus)
+                    .args(["--format", "json"])
+                    // No telemetry: the machine is offline and retries would be timed.
+                    .env("PROMPTFOO_DISABLE_TELEMETRY", "1")
+                    .env("MODELAUDIT_DISABLE_TELEMETRY", "1")
+                    .env("DO_NOT_TRACK", "1"),
+            )?;
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+            for i in json["issues"].as_array().into_iter().flatten() {
+                let sev = i["severity"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let text = format!("{} {}", i["location"], i["details"]);
+                if matches!(
+                    sev.as_str(),
+                    "critical" | "warning" | "error" | "high" | "medium"
+                ) {
+                    mark(&text, Outcome::Flagged);
+                }
+            }
+            for e in json["errors"].as_array().into_iter().flatten() {
+                mark(&e.to_string(), Outcome::Error);
+            }
+            t
+        }
+        "fickling" => {
+            let mut total = Duration::ZERO;
+            for f in files {
+                let (out, t) = timed(
+                    Command::new(&bin)
+                        .arg("--check-safety")
+                        .arg(f)
+                        // fickling writes safety_results.json into its working directory.
+                        .current_dir(std::env::temp_dir()),
+                )?;
+                total += t;
+                // 0: safe, 1: unsafe, anything else: could not parse.
+                let o = match out.status.code() {
+                    Some(0) => Outcome::Clean,
+                    Some(1) => Outcome::Flagged,
+                    _ => Outcome::Error,
+                };
+                outcomes.insert(f.clone(), o);
+            }
+            total
+        }
+        other => bail!("unknown tool {other}"),
+    };
+    Ok(ToolRun {
+        name: name.into(),
+        version: version_of(venv, name),
+        time,
+        outcomes,
+    })
+}
+
+fn is_malicious(f: &Path, corpus: &Path) -> bool {
+    f.strip_prefix(corpus)
+        .is_ok_and(|r| r.starts_with("malicious"))
+}
+
+fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
+    let bad = files.iter().filter(|f| is_malicious(f, corpus)).count();
+    let good = files.len() - bad;
+    let mut s = format!(
+        "## Scan: modelvet vs peers\n\n`cargo xtask bench scan` on {} files: {bad} malicious \
+         (written by `modelvet-testkit`'s `scan_corpus`), {good} benign (testkit plus the real \
+         files of `scripts/fetch-real-models.sh`). A tool *flags* a file when it reports an issue \
+         at medium or above (modelvet: a finding ≥ medium; modelscan: MEDIUM+; modelaudit: \
+         warning+; picklescan: a dangerous import; fickling: a non-zero `--check-safety`). \
+         Wall time is for the whole corpus, one process per tool (fickling: one per file).\n\n\
+         | tool | version | caught | missed | false positives | errors | time |\n\
+         |---|---|---|---|---|---|---|\n",
+        files.len()
+    );
+    for r in runs {
+        let count = |mal: bool, o: Outcome| {
+            r.outcomes
+                .iter()
+                .filter(|(f, v)| is_malicious(f, corpus) == mal && **v == o)
+                .count()
+        };
+        s += &format!(
+            "| {} | {} | {}/{bad} | {} | {}/{good} | {} | {:.2} s |\n",
+            r.name,
+            r.version,
+            count(true, Outcome::Flagged),
+            count(true, Outcome::Clean),
+            count(false, Outcome::Flagged),
+            count(true, Outcome::Error) + count(false, Outcome::Error),
+            r.time.as_secs_f64()
+        );
+    }
+    s += "\nPer malicious file (✓ caught, · missed, E error):\n\n| file |";
+    for r in runs {
+        s += &format!(" {} |", r.name);
+    }
+    s += "\n|---|";
+    s += &"---|".repeat(runs.len());
+    s += "\n";
+    let mark = |o: Option<&Outcome>| match o {
+        Some(Outcome::Flagged) => "✓",
+        Some(Outcome::Error) => "E",
+        _ => "·",
+    };
+    for f in files.iter().filter(|f| is_malicious(f, corpus)) {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        s += &format!("| `{name}` |");
+        for r in runs {
+            s += &format!(" {} |", mark(r.outcomes.get(f)));
+        }
+        s += "\n";
+    }
+    let fps: Vec<String> = files
+        .iter()
+        .filter(|f| !is_malicious(f, corpus))
+        .filter_map(|f| {
+            let who: Vec<&str> = runs
+                .iter()
+                .filter(|r| r.outcomes.get(f) == Some(&Outcome::Flagged))
+                .map(|r| r.name.as_str())
+                .collect();
+            (!who.is_empty()).then(|| {
+                let rel = f.strip_prefix(corpus).unwrap_or(f).display();
+                format!("- `{rel}`: {}", who.join(", "))
+            })
+        })
+        .collect();
+    if !fps.is_empty() {
+        s += "\nBenign files flagged:\n\n";
+        s += &fps.join("\n");
+        s += "\n";
+    }
+    s
+}
+
+fn write_section(path: &Path, section: &str) -> anyhow::Result<()> {
+    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let block = format!("{START}\n{section}{END}");
+    let new = match (old.find(START), old.find(END)) {
+        (Some(a), Some(b)) if b > a => format!("{}{block}{}", &old[..a], &old[b + END.len()..]),
+        _ => format!("{}\n{block}\n", old.trim_end()),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, new)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
