@@ -165,7 +165,7 @@ fn message_and_attribute_limits_fail_closed() {
 }
 
 #[test]
-fn continuation_loop_is_bounded() {
+fn continuation_cycle_is_malformed() {
     // A continuation block that points at itself.
     let mut bytes = Builder::new(Layout::Earliest)
         .varlen("a", "x")
@@ -175,12 +175,27 @@ fn continuation_loop_is_bounded() {
     // Continuation message after the symbol table message (8 + 16 bytes).
     let cont = root + 24;
     assert_eq!(&bytes[cont..cont + 2], &0x10u16.to_le_bytes());
-    let target = cont as u64;
-    bytes[cont + 8..cont + 16].copy_from_slice(&target.to_le_bytes());
-    bytes[cont + 16..cont + 24].copy_from_slice(&24u64.to_le_bytes());
-    // And claims the most messages a v1 header can, so only the limits stop it.
+    let block = u64::from_le_bytes(bytes[cont + 8..cont + 16].try_into().unwrap()) as usize;
+    // The attributes' block gets a continuation message back to itself.
+    bytes[block..block + 2].copy_from_slice(&0x10u16.to_le_bytes());
+    bytes[block + 2..block + 4].copy_from_slice(&16u16.to_le_bytes());
+    bytes[block + 8..block + 16].copy_from_slice(&(block as u64).to_le_bytes());
+    bytes[block + 16..block + 24].copy_from_slice(&24u64.to_le_bytes());
     bytes[98..100].copy_from_slice(&u16::MAX.to_le_bytes());
     let s = scan("x.h5", &bytes);
+    let f = only(&s, "hdf5-malformed");
+    assert!(f.message.contains("cycle"), "{}", f.message);
+}
+
+#[test]
+fn continuation_limit_fails_closed() {
+    let bytes = Builder::new(Layout::Earliest)
+        .varlen("a", "x")
+        .with_continuation()
+        .build();
+    let mut opts = ScanOptions::default();
+    opts.limits.graphs.max_hdf5_continuations = 0;
+    let s = scan_with("x.h5", &bytes, &opts);
     assert!(
         s.errors[0]
             .message

@@ -299,6 +299,10 @@ pub struct File<'s> {
     pub sb: Superblock,
     limits: GraphLimits,
     heaps: BTreeMap<u64, Vec<u8>>,
+    /// Bytes of header messages kept for the object being read.
+    header_bytes: u64,
+    /// Header blocks already read for the object being read (cycles).
+    header_blocks: std::collections::BTreeSet<u64>,
 }
 
 impl<'s> File<'s> {
@@ -310,6 +314,8 @@ impl<'s> File<'s> {
             sb,
             limits: limits.clone(),
             heaps: BTreeMap::new(),
+            header_bytes: 0,
+            header_blocks: std::collections::BTreeSet::new(),
         })
     }
 
@@ -383,6 +389,9 @@ impl<'s> File<'s> {
 
     /// All messages of the object header at `addr`, following continuations.
     fn messages(&mut self, addr: u64) -> Result<Vec<Message>, H5Error> {
+        self.header_bytes = 0;
+        self.header_blocks.clear();
+        self.header_blocks.insert(addr);
         let first = read_window(self.src, addr, 4)?;
         if first.as_slice() == b"OHDR" {
             self.messages_v2(addr)
@@ -528,6 +537,17 @@ impl<'s> File<'s> {
                 format!("in the object header at byte {at}"),
             ));
         }
+        // Keep only the messages a scanner reads; count what is kept.
+        const KEPT: &[u16] = &[0x0002, 0x0006, 0x0007, 0x000C, 0x0010, 0x0011, 0x0015];
+        let data = if KEPT.contains(&kind) { data } else { &[] };
+        self.header_bytes = self.header_bytes.saturating_add(data.len() as u64);
+        if self.header_bytes > self.limits.max_hdf5_attribute_bytes {
+            return Err(H5Error::Limit(
+                "graphs.max_hdf5_attribute_bytes",
+                self.limits.max_hdf5_attribute_bytes,
+                format!("in the messages of the object header at byte {at}"),
+            ));
+        }
         if kind == MSG_CONTINUATION {
             *continuations = continuations.saturating_add(1);
             if *continuations > self.limits.max_hdf5_continuations {
@@ -543,6 +563,9 @@ impl<'s> File<'s> {
             let rel = c.uint(n).ok_or_else(short)?;
             let len = c.uint(usize::from(self.sb.length_size)).ok_or_else(short)?;
             let start = self.address(at, rel)?;
+            if !self.header_blocks.insert(start) {
+                return Err(bad(at, "object header continuations form a cycle"));
+            }
             blocks.push((start, len));
         }
         out.push(Message {
