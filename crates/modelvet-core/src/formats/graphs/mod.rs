@@ -3,8 +3,9 @@
 //! Protobuf models (ONNX, SavedModel) are read with the bounds-checked wire
 //! reader in [`protobuf`], straight from the byte source: weights are skipped,
 //! never loaded. Keras configurations are JSON, found either in a `.keras`
-//! archive or in the root attributes of an HDF5 file, which [`hdf5`] reads
-//! without libhdf5.
+//! archive, in the root attributes of an HDF5 file (which [`hdf5`] reads
+//! without libhdf5, walking every group for external links and external
+//! storage) or in a SavedModel's Keras metadata.
 
 use crate::format::{Format, Sniff};
 use crate::rule::Rule;
@@ -65,8 +66,9 @@ pub struct GraphLimits {
     pub max_hdf5_messages: u32,
     /// Most object header continuation blocks followed per HDF5 object. Default 256.
     pub max_hdf5_continuations: u32,
-    /// Largest HDF5 attribute value (or global heap collection, local heap,
-    /// B-tree node) read. Default 64 MiB.
+    /// Largest HDF5 structure read at once (attribute value, global or local
+    /// heap, B-tree node, object header block), and most header-message bytes
+    /// kept per object. Default 64 MiB.
     pub max_hdf5_attribute_bytes: u64,
     /// Most HDF5 objects (groups, datasets, B-tree nodes) walked. Default 1,000,000.
     pub max_hdf5_objects: u64,
