@@ -6,11 +6,15 @@
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
 pub mod gguf;
+pub mod hdf5;
 pub mod joblib;
 pub mod msgpack;
 pub mod numpy;
+pub mod onnx;
 pub mod pickle;
+pub mod protobuf;
 pub mod safetensors;
 pub mod tflite;
+pub mod savedmodel;
 pub mod torch;
 pub mod zip;

@@ -1,0 +1,137 @@
+//! Python bytecode that Keras stores in configurations: base64 of a
+//! `marshal`led code object (`keras.src.utils.python_utils.func_dump`). It is
+//! recognised and its names listed for evidence, never unmarshalled.
+
+use crate::finding::abbreviate;
+use serde_json::Value;
+
+/// Marshalled bytecode found in a configuration value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bytecode {
+    /// Decoded length.
+    pub len: usize,
+    /// Identifiers found in the code object (names, constants), for evidence.
+    pub names: Vec<String>,
+    /// FNV-1a hash of the decoded bytes (the same function seen twice).
+    pub hash: u64,
+}
+
+/// Find base64 of a marshalled code object anywhere in `value`
+/// (`func_dump` output: `[code, defaults, closure]`, or Keras 3's
+/// `{"value": [...]}`).
+pub fn find_bytecode(value: &Value) -> Option<Bytecode> {
+    match value {
+        Value::String(s) => decode_bytecode(s),
+        Value::Array(items) => items.iter().find_map(find_bytecode),
+        Value::Object(map) => map.values().find_map(find_bytecode),
+        _ => None,
+    }
+}
+
+/// Decode `s` as base64 of a marshalled code object (type `c`, possibly
+/// with the reference flag).
+pub fn decode_bytecode(s: &str) -> Option<Bytecode> {
+    if s.len() < 16 {
+        return None;
+    }
+    let bytes = base64_decode(s)?;
+    let first = bytes.first()?;
+    if first & 0x7f != b'c' {
+        return None;
+    }
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    Some(Bytecode {
+        len: bytes.len(),
+        names: marshal_names(&bytes),
+        hash,
+    })
+}
+
+/// Decode standard base64, skipping whitespace (Python's `codecs.encode(..,
+/// "base64")` wraps lines). `None` if anything else is not base64.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    let mut padding = false;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding = true;
+                continue;
+            }
+            b'\n' | b'\r' | b' ' | b'\t' => continue,
+            _ => return None,
+        };
+        if padding {
+            return None;
+        }
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Short ASCII strings of a marshal stream that look like identifiers
+/// (`co_names`, `co_varnames`, string constants), first 16, deduplicated.
+fn marshal_names(bytes: &[u8]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut i = 0usize;
+    while i < bytes.len() && names.len() < 16 {
+        let tag = bytes.get(i).copied().unwrap_or(0) & 0x7f;
+        // 'z'/'Z': short ASCII (interned), 1-byte length.
+        if tag == b'z' || tag == b'Z' {
+            let len = usize::from(bytes.get(i + 1).copied().unwrap_or(0));
+            if let Some(s) = bytes.get(i + 2..i + 2 + len) {
+                let printable =
+                    !s.is_empty() && s.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+                if printable {
+                    let text = String::from_utf8_lossy(s).into_owned();
+                    if !text.starts_with('<') && !names.contains(&text) {
+                        names.push(abbreviate(&text, 60));
+                    }
+                    i += 2 + len;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    names
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_python_output() {
+        // base64.encodebytes(b"hello world, this is marshal") with a line break.
+        let s = "aGVsbG8gd29ybGQs\nIHRoaXMgaXMgbWFyc2hhbA==\n";
+        assert_eq!(base64_decode(s).unwrap(), b"hello world, this is marshal");
+        assert!(base64_decode("not base64!").is_none());
+        assert!(base64_decode("QQ==QQ").is_none());
+    }
+
+    #[test]
+    fn code_objects_are_recognised_by_their_type_byte() {
+        // b"\xe3" + padding + interned "os": a code object header.
+        let code = "4wAAAAAAAAAAAAAAAAAAAAAAAAAAAADaAm9z";
+        let found = decode_bytecode(code).unwrap();
+        assert_eq!(found.names, ["os"]);
+        // base64 of text is not bytecode.
+        assert!(decode_bytecode("aGVsbG8gd29ybGQsIHRoaXMgaXMgdGV4dA==").is_none());
+    }
+}

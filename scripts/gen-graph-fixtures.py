@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""Write the small real model files under tests/fixtures/graphs/.
+
+Each file is produced by its format's own library (onnx, h5py, keras), so the
+scanners are tested against bytes real writers emit. Nothing here is loaded
+back or executed by the tests; the Lambda layers are harmless (`t * 2`).
+
+Run in a throwaway virtual environment:
+
+    python3 -m venv /tmp/graphs-venv
+    /tmp/graphs-venv/bin/pip install onnx h5py keras numpy scipy jax
+    KERAS_BACKEND=jax /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py
+
+The SavedModel fixtures need TensorFlow, which is kept out of that
+environment (its protobuf and Keras pins differ):
+
+    python3 -m venv /tmp/tf-venv
+    /tmp/tf-venv/bin/pip install tensorflow-cpu tf-keras
+    /tmp/tf-venv/bin/python scripts/gen-graph-fixtures.py --tensorflow
+
+Only `saved_model.pb`, `fingerprint.pb` and `variables/variables.index` are
+kept; the graphs are traced, never run.
+
+The versions used are written to tests/fixtures/graphs/VERSIONS.txt (and
+VERSIONS-tensorflow.txt).
+"""
+
+import json
+import os
+import pathlib
+import platform
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "graphs"
+
+
+def tensorflow_fixtures():
+    import shutil
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    class Benign(tf.Module):
+        def __init__(self):
+            self.w = tf.Variable([1.0, 2.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def serve(self, x):
+            return tf.nn.relu(x * self.w)
+
+    class FileOps(tf.Module):
+        """Reads a host file, plants another and lists SSH keys when served."""
+
+        def __init__(self):
+            self.w = tf.Variable([1.0, 2.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.string)])
+        def serve(self, key):
+            secret = tf.io.read_file("/etc/hostname")
+            tf.io.write_file("/tmp/modelvet-fixture-planted.txt", secret)
+            files = tf.io.matching_files("/home/*/.ssh/*")
+            return tf.strings.join([secret, key, tf.strings.reduce_join(files)])
+
+    keep = ["saved_model.pb", "fingerprint.pb", "variables/variables.index"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, module in (("benign", Benign()), ("file_ops", FileOps())):
+            tf.saved_model.save(module, os.path.join(tmp, name))
+            for rel in keep:
+                dst = OUT / "savedmodel" / name / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(os.path.join(tmp, name, rel), dst)
+    # Keras 2 (tf_keras) SavedModels carry keras_metadata.pb with each layer's config.
+    import tf_keras
+
+    double = eval(compile("lambda t: t * 2", "<fixture>", "eval"))
+    models = {
+        "keras_benign": tf_keras.Sequential([tf_keras.Input((4,)), tf_keras.layers.Dense(2)]),
+        "keras_lambda": tf_keras.Sequential(
+            [tf_keras.Input((4,)), tf_keras.layers.Dense(2), tf_keras.layers.Lambda(double)]
+        ),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, model in models.items():
+            model.save(os.path.join(tmp, name), save_format="tf")
+            files = ["keras_metadata.pb"] + (["saved_model.pb"] if name == "keras_benign" else [])
+            for rel in files:
+                dst = OUT / "savedmodel" / name / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(os.path.join(tmp, name, rel), dst)
+    with open(OUT / "VERSIONS-tensorflow.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --tensorflow\n")
+        f.write(f"python {platform.python_version()}\ntensorflow {tf.__version__}\n")
+        f.write(f"tf_keras {tf_keras.__version__}\n")
+
+
+if "--tensorflow" in sys.argv:
+    tensorflow_fixtures()
+    sys.exit(0)
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+from onnx import TensorProto, helper  # noqa: E402
+
+
+def save_onnx(model, name):
+    onnx.save(model, str(OUT / "onnx" / name))
+
+
+def tiny_graph(nodes, name="g", extra_inits=()):
+    w = helper.make_tensor("w", TensorProto.FLOAT, [2], [1.0, 2.0])
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    return helper.make_graph(nodes, name, [x], [y], [w, *extra_inits])
+
+
+def onnx_fixtures():
+    (OUT / "onnx").mkdir(parents=True, exist_ok=True)
+    opset = [helper.make_opsetid("", 17)]
+
+    # A benign model: y = relu(x + w).
+    g = tiny_graph(
+        [
+            helper.make_node("Add", ["x", "w"], ["s"], name="add"),
+            helper.make_node("Relu", ["s"], ["y"], name="relu"),
+        ],
+        "benign",
+    )
+    m = helper.make_model(g, opset_imports=opset, producer_name="modelvet-fixtures")
+    helper.set_model_props(m, {"license": "apache-2.0", "author": "modelvet"})
+    onnx.checker.check_model(m)
+    save_onnx(m, "benign.onnx")
+
+    # Custom-domain op plus an ONNX Runtime contrib op.
+    g = tiny_graph(
+        [
+            helper.make_node("Decrypt", ["x", "w"], ["s"], name="dec", domain="com.example.ops"),
+            helper.make_node("FastGelu", ["s"], ["y"], name="gelu", domain="com.microsoft"),
+        ],
+        "custom",
+    )
+    m = helper.make_model(
+        g,
+        opset_imports=opset
+        + [helper.make_opsetid("com.example.ops", 1), helper.make_opsetid("com.microsoft", 1)],
+    )
+    save_onnx(m, "custom_domain.onnx")
+
+    # Initializers whose external data leaves the model folder, and one that does not.
+    def external(name, location):
+        t = helper.make_tensor(name, TensorProto.FLOAT, [2], [0.0, 0.0])
+        t.ClearField("float_data")
+        t.data_location = TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", location
+        e = t.external_data.add()
+        e.key, e.value = "length", "8"
+        return t
+
+    g = tiny_graph(
+        [helper.make_node("Add", ["x", "secret"], ["y"], name="add")],
+        "external",
+        [external("secret", "../../../../etc/passwd")],
+    )
+    save_onnx(helper.make_model(g, opset_imports=opset), "external_traversal.onnx")
+    g = tiny_graph(
+        [helper.make_node("Add", ["x", "ok"], ["y"], name="add")],
+        "external_ok",
+        [external("ok", "weights.bin")],
+    )
+    save_onnx(helper.make_model(g, opset_imports=opset), "external_ok.onnx")
+
+    # An If node whose then-branch holds a custom op.
+    then_g = helper.make_graph(
+        [helper.make_node("Hidden", ["x"], ["t"], name="hidden", domain="evil.ops")],
+        "then",
+        [],
+        [helper.make_tensor_value_info("t", TensorProto.FLOAT, [2])],
+    )
+    else_g = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["e"], name="id")],
+        "else",
+        [],
+        [helper.make_tensor_value_info("e", TensorProto.FLOAT, [2])],
+    )
+    cond = helper.make_tensor("c", TensorProto.BOOL, [], [True])
+    g = tiny_graph(
+        [helper.make_node("If", ["c"], ["y"], name="branch", then_branch=then_g, else_branch=else_g)],
+        "if",
+        [cond],
+    )
+    save_onnx(
+        helper.make_model(g, opset_imports=opset + [helper.make_opsetid("evil.ops", 1)]),
+        "if_subgraph.onnx",
+    )
+
+    # A model-local function in its own domain, called by the graph.
+    fn = helper.make_function(
+        "local.fns",
+        "AddRelu",
+        ["a", "b"],
+        ["c"],
+        [
+            helper.make_node("Add", ["a", "b"], ["s"]),
+            helper.make_node("Relu", ["s"], ["c"]),
+        ],
+        opset,
+    )
+    g = tiny_graph([helper.make_node("AddRelu", ["x", "w"], ["y"], domain="local.fns")], "fn")
+    m = helper.make_model(
+        g, opset_imports=opset + [helper.make_opsetid("local.fns", 1)], functions=[fn]
+    )
+    onnx.checker.check_model(m)
+    save_onnx(m, "local_function.onnx")
+
+    # Metadata carrying code.
+    g = tiny_graph([helper.make_node("Add", ["x", "w"], ["y"])], "meta")
+    m = helper.make_model(g, opset_imports=opset)
+    helper.set_model_props(m, {"preprocess": "__import__('os').system('id')"})
+    save_onnx(m, "metadata_code.onnx")
+
+
+def hdf5_fixtures():
+    (OUT / "hdf5").mkdir(parents=True, exist_ok=True)
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "seq",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, 4]}},
+                {"class_name": "Dense", "config": {"units": 2, "activation": "relu"}},
+            ],
+        },
+    }
+    text = json.dumps(config)
+    # As legacy Keras H5 saving writes them: JSON as bytes (fixed-length
+    # string) in older versions, as str (variable-length) in Keras 3.
+    for libver, name in (("earliest", "keras_attrs_v0.h5"), ("latest", "keras_attrs_v3.h5")):
+        with h5py.File(OUT / "hdf5" / name, "w", libver=libver) as f:
+            f.attrs["backend"] = "tensorflow"
+            f.attrs["keras_version"] = "2.15.0"
+            f.attrs["model_config"] = text.encode("utf8")
+            f.attrs["training_config"] = json.dumps({"loss": "mse"})
+            f.create_group("model_weights").attrs["layer_names"] = [b"dense"]
+    # A user block of 512 bytes before the superblock.
+    with h5py.File(OUT / "hdf5" / "userblock.h5", "w", userblock_size=512) as f:
+        f.attrs["model_config"] = json.dumps(config)
+    # More attributes than compact storage holds: libhdf5 moves them to dense
+    # storage (a fractal heap), which the reader reports as not read.
+    with h5py.File(OUT / "hdf5" / "dense_attrs.h5", "w", libver="latest") as f:
+        for i in range(12):
+            f.attrs[f"a{i}"] = f"value {i}"
+    # Links and storage that make h5py read other files of the loading machine.
+    for libver, name in (("earliest", "external_link_v0.h5"), ("latest", "external_link_v3.h5")):
+        with h5py.File(OUT / "hdf5" / name, "w", libver=libver) as f:
+            f.attrs["model_config"] = json.dumps(config)
+            g = f.create_group("model_weights/dense")
+            g.create_dataset("kernel", data=np.zeros(2, dtype="f4"))
+            g["bias"] = h5py.ExternalLink("../../../../etc/passwd", "/")
+            f["model_weights/soft"] = h5py.SoftLink("/model_weights/dense")
+    with h5py.File(OUT / "hdf5" / "external_storage.h5", "w") as f:
+        g = f.create_group("model_weights/dense")
+        g.create_dataset("kernel", shape=(4,), dtype="u1", external=[("/etc/hostname", 0, 4)])
+        g.create_dataset("bias", shape=(4,), dtype="u1", external=[("bias.raw", 0, 4)])
+    # Nested groups and datasets only, in both layouts (nothing to report).
+    for libver, name in (("earliest", "groups_v0.h5"), ("latest", "groups_v3.h5")):
+        with h5py.File(OUT / "hdf5" / name, "w", libver=libver) as f:
+            for i in range(3):
+                g = f.create_group(f"layers/layer{i}/vars")
+                g.create_dataset("0", data=np.ones((2, 2), dtype="f4"))
+                g.attrs["note"] = f"layer {i}"
+    # A plain HDF5 file without Keras attributes.
+    with h5py.File(OUT / "hdf5" / "plain.h5", "w") as f:
+        f.create_dataset("x", data=np.arange(4, dtype="f4"))
+        f.attrs["note"] = "just data"
+
+
+def keras_fixtures():
+    import keras
+
+    (OUT / "keras").mkdir(parents=True, exist_ok=True)
+
+    def benign():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="relu")])
+
+    def with_lambda():
+        inp = keras.Input((4,))
+        x = keras.layers.Dense(2)(inp)
+        # Compiled under a neutral file name so the bytecode records no local path.
+        double = eval(compile("lambda t: t * 2", "<fixture>", "eval"))
+        x = keras.layers.Lambda(double)(x)
+        return keras.Model(inp, x)
+
+    benign().save(OUT / "keras" / "benign.keras")
+    with_lambda().save(OUT / "keras" / "lambda.keras")
+    benign().save(OUT / "keras" / "benign.h5")
+    with_lambda().save(OUT / "keras" / "lambda.h5")
+    return keras.__version__
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    onnx_fixtures()
+    hdf5_fixtures()
+    keras_version = keras_fixtures()
+    import jax
+
+    versions = {
+        "python": platform.python_version(),
+        "onnx": onnx.__version__,
+        "h5py": h5py.__version__,
+        "hdf5": h5py.version.hdf5_version,
+        "numpy": np.__version__,
+        "keras": keras_version,
+        "keras_backend": os.environ["KERAS_BACKEND"],
+        "jax": jax.__version__,
+    }
+    with open(OUT / "VERSIONS.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py\n")
+        for k, v in versions.items():
+            f.write(f"{k} {v}\n")
+    for p in sorted(OUT.rglob("*")):
+        if p.is_file():
+            print(f"{p.stat().st_size:8d} {p.relative_to(OUT)}")
+            assert p.stat().st_size < 64 * 1024, p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
