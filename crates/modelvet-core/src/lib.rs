@@ -13,10 +13,12 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod card;
 pub mod finding;
 pub mod format;
 pub mod formats;
 pub mod hash;
+pub mod hub;
 pub mod limits;
 pub mod report;
 pub mod rule;
