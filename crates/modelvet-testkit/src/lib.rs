@@ -5,4 +5,5 @@
 //! implementation does; where a builder deliberately writes something a real
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
+pub mod replay;
 pub mod safetensors;
