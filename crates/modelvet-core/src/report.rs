@@ -227,11 +227,14 @@ impl ReportBuilder {
                 .then(a.location.cmp(&b.location))
         });
         errors.sort_by(|a, b| a.artifact.cmp(&b.artifact).then(a.message.cmp(&b.message)));
-        let verdict = verdict_for(
+        let mut verdict = verdict_for(
             findings.iter().map(|f| f.severity),
             !errors.is_empty(),
             fail_on,
         );
+        if let Some(card) = &self.card {
+            verdict = verdict.max(card.verdict);
+        }
         Report {
             schema_version: SCHEMA_VERSION.to_owned(),
             tool: Tool::default(),

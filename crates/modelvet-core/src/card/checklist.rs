@@ -95,21 +95,21 @@ impl ItemId {
             TrainingData => ("training-data", "Training data documented", 8, Medium,
                 "A section such as \"Training Data\", \"Training and evaluation data\" or \"Datasets\" with content beyond placeholders. Partial: no such section but datasets are declared."),
             BiasRisksLimitations => ("bias-risks-limitations", "Bias, risks and limitations documented", 8, Medium,
-                "A section whose heading mentions bias, risks, limitations or ethical considerations, with content beyond placeholders."),
+                "A section whose heading mentions bias, risks, limitations, ethical considerations, safety or responsibility, with content beyond placeholders."),
             Evaluation => ("evaluation", "Evaluation results", 8, Low,
                 "`model-index` with at least one metric, or an \"Evaluation\"/\"Results\" section with content."),
             IntendedUses => ("intended-uses", "Intended and out-of-scope uses", 6, Low,
                 "A uses section (\"Uses\", \"Direct Use\", \"Intended uses\") and an out-of-scope section. Partial: only one of them."),
             Citation => ("citation", "Citation", 3, Info,
                 "A \"Citation\" section with content or a BibTeX entry in the card."),
-            Access => ("access", "Access status", 4, Critical,
-                "Fail: the Hub disabled the repo. Partial: gated (terms must be accepted; check they fit your use). Pass: open."),
+            Access => ("access", "Access status", 4, Low,
+                "Fail (critical): the Hub disabled the repo. Partial: gated (terms must be accepted; check they fit your use). Pass: open."),
             WeightsFormat => ("weights-format", "Safe weight format", 10, High,
                 "Pass: safetensors (or GGUF, ONNX, msgpack, TFLite) weights are available. Partial: only Keras/HDF5 weights (Lambda layers can run code). Fail: only pickle-based weights (`.bin`, `.pt`, `.pth`, `.ckpt`, `.pkl`): loading them can run arbitrary code. Not applicable: no weights files."),
             RemoteCode => ("remote-code", "No remote code needed", 8, High,
                 "Fail: `config.json` has `auto_map`, the Hub reports a `custom_class`, or the repo ships `.py` files: loading needs `trust_remote_code=True`, i.e. running the repo's code."),
             SecurityScan => ("security-scan", "Hub security scan clean", 10, Critical,
-                "The Hub's `securityRepoStatus` and per-file `securityFileStatus`. Fail (critical): a file flagged `unsafe`, a dangerous pickle import or a virus. Fail (medium): a file flagged at another level or with suspicious imports. Partial: scans not done or not reported."),
+                "The Hub's `securityRepoStatus` and per-file `securityFileStatus`. Fail (critical): a file flagged `unsafe`, a dangerous pickle import or a virus. Fail (medium): a file flagged at another level or with suspicious imports. Partial (medium): scans not done or not reported."),
             Freshness => ("freshness", "Recently maintained", 3, Low,
                 "Last commit within 2 years: pass; within 4 years: partial; older: fail. Not applicable when no current time is given."),
         }
@@ -209,8 +209,13 @@ impl<'a> Context<'a> {
     }
 
     pub(crate) fn section_link(&self, anchor: &str) -> String {
+        let fragment = if anchor.is_empty() {
+            String::new()
+        } else {
+            format!("#{anchor}")
+        };
         format!(
-            "{}/{}/blob/{}/README.md#{anchor}",
+            "{}/{}/blob/{}/README.md{fragment}",
             self.snap.endpoint, self.snap.info.id, self.snap.info.sha
         )
     }
@@ -375,7 +380,10 @@ fn judge(ctx: &Context<'_>, id: ItemId) -> Outcome {
             ),
             CardState::Read => out(
                 Pass,
-                format!("README.md with {} sections", ctx.sections.len()),
+                match ctx.sections.len() {
+                    1 => "README.md with 1 section".to_owned(),
+                    n => format!("README.md with {n} sections"),
+                },
                 Some(ctx.section_link("")),
             ),
         },
@@ -625,7 +633,10 @@ fn judge(ctx: &Context<'_>, id: ItemId) -> Outcome {
         }
         ItemId::Access => {
             if info.disabled {
-                out(Fail, "the Hub disabled this repo", None)
+                Outcome {
+                    severity: Some(Severity::Critical),
+                    ..out(Fail, "the Hub disabled this repo", None)
+                }
             } else {
                 match info.gated {
                     Some(Gating::Manual) => out(Partial, "gated (manual approval): accept the terms on the Hub and check they fit your use", None),
@@ -806,10 +817,14 @@ fn security_item(ctx: &Context<'_>) -> Outcome {
             severity: Some(severity),
         };
     }
+    let unknown = |evidence: &str| Outcome {
+        severity: Some(Severity::Medium),
+        ..out(Partial, evidence, link.clone())
+    };
     match &info.security {
-        None => out(Partial, "the Hub reported no scan status", link),
-        Some(s) if !s.scans_done => out(Partial, "the Hub's scans have not finished", link),
-        Some(_) => out(Pass, "scans done; no file flagged", link),
+        None => unknown("the Hub reported no scan status"),
+        Some(s) if !s.scans_done => unknown("the Hub's scans have not finished"),
+        Some(_) => out(Pass, "scans done; no file flagged", link.clone()),
     }
 }
 

@@ -189,7 +189,10 @@ pub fn audit(snap: &HubSnapshot, opts: &AuditOptions) -> CardAudit {
     let mut incomplete = Vec::new();
     let mut notes = Vec::new();
     for n in &snap.notes {
-        incomplete.push(n.to_string());
+        let message = n.to_string();
+        if !incomplete.contains(&message) {
+            incomplete.push(message);
+        }
     }
     if let FileFetch::Text {
         truncated: true, ..
