@@ -268,7 +268,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        let cases: &[(&str, fn(&RepoRefError) -> bool)] = &[
+        type Check = fn(&RepoRefError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("", |e| matches!(e, RepoRefError::Empty)),
             ("a/b/c", |e| matches!(e, RepoRefError::InvalidId(_))),
             ("org--x/model", |e| matches!(e, RepoRefError::InvalidId(_))),

@@ -12,9 +12,11 @@ const TREE: &str = include_str!(
 );
 const SHA: &str = "dd4bc8b21efa05ec961e3efc4ee5e3832a3679c7";
 
+type Answer = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>>;
+
 struct Fake {
     log: Vec<HttpRequest>,
-    answer: Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>>,
+    answer: Answer,
 }
 
 impl Transport for Fake {
