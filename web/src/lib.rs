@@ -1,0 +1,18 @@
+//! The modelvet web app.
+//!
+//! The page (`bin/app.rs`) renders [`components::app::App`]; files are hashed
+//! and scanned by a pool of Web Workers (`bin/worker.rs`, [`worker`]) that
+//! read them in slices, so multi-GB weights never sit in memory and the page
+//! stays responsive. Results are assembled into the same
+//! [`modelvet_core::Report`] the CLI prints.
+
+pub mod blob_source;
+pub mod components;
+pub mod download;
+pub mod entries;
+pub mod job;
+pub mod js;
+pub mod pool;
+pub mod state;
+pub mod wire;
+pub mod worker;
