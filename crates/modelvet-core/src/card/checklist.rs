@@ -147,6 +147,8 @@ pub struct Context<'a> {
     pub(crate) sections: Vec<Section>,
     pub(crate) front_matter_report: FrontMatterReport,
     pub(crate) license: LicenseReport,
+    /// A named limit stopped the front matter parser (fail closed).
+    pub(crate) limit_hit: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +162,7 @@ impl<'a> Context<'a> {
     /// Parse the card and licence of `snap`.
     pub fn new(snap: &'a HubSnapshot, opts: &'a AuditOptions) -> Context<'a> {
         let mut fm_report = FrontMatterReport::default();
+        let mut limit_hit = None;
         let mut meta = None;
         let mut body = String::new();
         let card_state = match &snap.readme {
@@ -176,7 +179,12 @@ impl<'a> Context<'a> {
                             fm_report.duplicate_keys = doc.duplicate_keys;
                             meta = Some(doc.value);
                         }
-                        Err(e) => fm_report.error = Some(e.to_string()),
+                        Err(e) => {
+                            if matches!(e, yaml::YamlError::Limit { .. }) {
+                                limit_hit = Some(e.to_string());
+                            }
+                            fm_report.error = Some(e.to_string());
+                        }
                     }
                 }
                 CardState::Read
@@ -203,6 +211,7 @@ impl<'a> Context<'a> {
             card_state,
             front_matter_report: fm_report,
             license: LicenseReport::default(),
+            limit_hit,
         };
         ctx.license = ctx.license_report();
         ctx

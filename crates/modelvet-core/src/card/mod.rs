@@ -194,6 +194,9 @@ pub fn audit(snap: &HubSnapshot, opts: &AuditOptions) -> CardAudit {
             incomplete.push(message);
         }
     }
+    if let Some(limit) = &ctx.limit_hit {
+        incomplete.push(format!("the card's {limit}; it was not read (fail closed)"));
+    }
     if let FileFetch::Text {
         truncated: true, ..
     } = snap.readme

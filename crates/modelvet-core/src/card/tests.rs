@@ -204,6 +204,32 @@ fn duplicate_keys_are_reported_and_first_wins() {
 }
 
 #[test]
+fn alias_bomb_in_a_card_fails_closed() {
+    let mut bomb = String::from("---\nlicense: mit\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = "a".to_owned();
+    for n in ["b", "c", "d", "e", "f", "g", "h"] {
+        bomb.push_str(&format!(
+            "{n}: &{n} [{}]\n",
+            vec![format!("*{prev}"); 10].join(", ")
+        ));
+        prev = n.to_owned();
+    }
+    bomb.push_str("---\n# Card\n");
+    let a = audit(
+        &snapshot(BERT_MAIN, Some(&bomb), None),
+        &opts(IntendedUse::Commercial),
+    );
+    assert_eq!(a.verdict, crate::severity::Verdict::Error);
+    assert!(
+        a.incomplete
+            .iter()
+            .any(|m| m.contains("card.yaml.max_nodes")),
+        "{:?}",
+        a.incomplete
+    );
+}
+
+#[test]
 fn broken_front_matter_falls_back_to_card_data() {
     let broken = FULL.replacen("license: apache-2.0", "license: [apache-2.0", 1);
     let a = audit(
