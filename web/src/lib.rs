@@ -6,6 +6,7 @@
 //! stays responsive. Results are assembled into the same
 //! [`modelvet_core::Report`] the CLI prints.
 
+pub mod audit;
 pub mod blob_source;
 pub mod components;
 pub mod download;

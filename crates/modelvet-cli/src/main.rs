@@ -3,6 +3,7 @@
 //! Glue only: argument parsing, file I/O, terminal rendering and exit codes.
 //! Every decision is made in `modelvet-core`.
 
+mod audit;
 mod files;
 mod render;
 mod scan;
@@ -38,6 +39,12 @@ enum Command {
     /// Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 an error or a
     /// file that could not be scanned completely.
     Scan(ScanArgs),
+    /// Audit a Hugging Face Hub model: licence, card, weights, remote code, Hub scans.
+    ///
+    /// Token from $HF_TOKEN (sent only to the endpoint); endpoint from --endpoint
+    /// or $HF_ENDPOINT. Exit codes: 0 no item failing at or above --fail-on,
+    /// 1 such an item, 2 the audit could not complete.
+    Audit(audit::AuditArgs),
     /// List every rule modelvet can raise.
     Rules,
 }
@@ -94,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(EXIT_CLEAN)
         }
+        Command::Audit(args) => audit::run(args),
         Command::Scan(args) => {
             let report = scan::scan_paths(&args.paths, args.fail_on, args.jobs)?;
             let text = match args.format {

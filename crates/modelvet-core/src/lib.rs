@@ -14,10 +14,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod card;
 pub mod finding;
 pub mod format;
 pub mod formats;
 pub mod hash;
+pub mod hub;
 pub mod limits;
 pub mod report;
 pub mod rule;

@@ -82,6 +82,10 @@ pub struct Report {
     pub verdict: Verdict,
     /// Counts for a summary line.
     pub summary: Summary,
+    /// Model-card audit of a Hub model (`modelvet audit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    pub card: Option<crate::card::CardAudit>,
 }
 
 /// Counts over a report.
@@ -133,6 +137,7 @@ pub struct ReportBuilder {
     settings: ScanOptions,
     artifacts: Vec<(String, u64, Option<String>, ArtifactScan)>,
     errors: Vec<ScanError>,
+    card: Option<crate::card::CardAudit>,
 }
 
 impl ReportBuilder {
@@ -142,7 +147,14 @@ impl ReportBuilder {
             settings,
             artifacts: Vec::new(),
             errors: Vec::new(),
+            card: None,
         }
+    }
+
+    /// Attach a model-card audit.
+    pub fn card(&mut self, audit: crate::card::CardAudit) -> &mut Self {
+        self.card = Some(audit);
+        self
     }
 
     /// Add one artifact's results.
@@ -215,11 +227,14 @@ impl ReportBuilder {
                 .then(a.location.cmp(&b.location))
         });
         errors.sort_by(|a, b| a.artifact.cmp(&b.artifact).then(a.message.cmp(&b.message)));
-        let verdict = verdict_for(
+        let mut verdict = verdict_for(
             findings.iter().map(|f| f.severity),
             !errors.is_empty(),
             fail_on,
         );
+        if let Some(card) = &self.card {
+            verdict = verdict.max(card.verdict);
+        }
         Report {
             schema_version: SCHEMA_VERSION.to_owned(),
             tool: Tool::default(),
@@ -229,6 +244,7 @@ impl ReportBuilder {
             errors,
             verdict,
             summary,
+            card: self.card,
         }
     }
 }

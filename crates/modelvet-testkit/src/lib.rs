@@ -13,6 +13,7 @@ pub mod numpy;
 pub mod onnx;
 pub mod pickle;
 pub mod protobuf;
+pub mod replay;
 pub mod safetensors;
 pub mod tflite;
 pub mod savedmodel;

@@ -1,5 +1,6 @@
 //! The root component: owns the state (one reducer) and the worker pool.
 
+use crate::audit::{is_audit_hash, AuditView};
 use crate::components::drop_zone::DropZone;
 use crate::components::file_row::FileRow;
 use crate::components::summary::Summary;
@@ -11,8 +12,40 @@ use yew::prelude::*;
 /// File name of the downloaded report.
 pub const REPORT_FILE: &str = "modelvet-report.json";
 
+/// The page's location hash (`#/audit/...` selects the audit view).
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
 #[component]
 pub fn App() -> Html {
+    let hash = use_state(current_hash);
+    {
+        let hash = hash.clone();
+        use_effect_with((), move |_| {
+            use wasm_bindgen::{closure::Closure, JsCast};
+            let listener =
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| hash.set(current_hash()));
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+    let auditing = is_audit_hash(&hash);
     let state = use_reducer(State::default);
     let dispatcher = state.dispatcher();
     let pool = {
@@ -77,6 +110,14 @@ pub fn App() -> Html {
                        scanned statically in this page; nothing is uploaded." }
                 </p>
             </header>
+            <nav id="views">
+                <a id="nav-scan" href="#/" class={classes!((!auditing).then_some("current"))}>{ "Scan files" }</a>
+                { " · " }
+                <a id="nav-audit" href="#/audit" class={classes!(auditing.then_some("current"))}>{ "Audit a Hub model" }</a>
+            </nav>
+            if auditing {
+                <AuditView />
+            } else {
             <DropZone {on_files} {on_problem} />
             <div class="toolbar">
                 <button id="cancel" onclick={on_cancel} disabled={!busy}>{ "Cancel" }</button>
@@ -105,6 +146,7 @@ pub fn App() -> Html {
                         <FileRow key={row.id} row={row.clone()} {fail_on} />
                     }) }
                 </table>
+            }
             }
         </main>
     }
