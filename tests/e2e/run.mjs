@@ -10,7 +10,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { launch } from "./browser.mjs";
 import { serve } from "./server.mjs";
-import { tests } from "./cases.mjs";
+import { tests as scanTests } from "./cases.mjs";
+import { tests as auditTests } from "./audit.test.mjs";
+
+const tests = [...scanTests, ...auditTests];
 
 const { values } = parseArgs({
   options: { dist: { type: "string", default: "dist" }, only: { type: "string" } },
