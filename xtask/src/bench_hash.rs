@@ -233,3 +233,23 @@ fn check_browser_digests(b: &Value, reference: &[String]) -> anyhow::Result<()> 
     ensure!(big == reference[4], "4 GiB digest in the browser is wrong");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::digest_in;
+
+    #[test]
+    fn digests_from_tool_output() {
+        let d = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(digest_in(&format!("{d}  file.bin\n")).as_deref(), Some(d));
+        assert_eq!(
+            digest_in(&format!("SHA2-256(file.bin)= {}\n", d.to_uppercase())).as_deref(),
+            Some(d)
+        );
+        assert_eq!(
+            digest_in(&format!("{{\"sha256\": \"{d}\"}}")).as_deref(),
+            Some(d)
+        );
+        assert_eq!(digest_in("abc 123"), None);
+    }
+}

@@ -301,3 +301,26 @@ fn sparse(rss: &[f64]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_only_the_hash_section() {
+        let first = splice(None, "one\n");
+        assert!(first.starts_with("# Benchmarks\n"));
+        let edited = format!("{first}\n## Scan\n\nkept\n");
+        let second = splice(Some(&edited), "two\n");
+        assert!(
+            second.contains("two\n") && !second.contains("one\n"),
+            "{second}"
+        );
+        assert!(second.ends_with("## Scan\n\nkept\n"), "{second}");
+        let appended = splice(Some("# Benchmarks\n\n## Scan\n"), "three\n");
+        assert!(
+            appended.starts_with("# Benchmarks\n\n## Scan\n\n<!--"),
+            "{appended}"
+        );
+    }
+}
