@@ -21,7 +21,7 @@ pub fn splice(existing: Option<&str>, section: &str) -> String {
                 let after = old.get(e + END.len()..).unwrap_or_default();
                 format!("{}{block}{}", &old[..b], after.trim_start_matches('\n'))
             }
-            _ => format!("{}\n{block}", old.trim_end()),
+            _ => format!("{}\n\n{block}", old.trim_end()),
         },
         None => format!("# Benchmarks\n\n{block}"),
     }
