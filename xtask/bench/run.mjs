@@ -132,7 +132,8 @@ const big = await page.evaluate(([c, n]) => window.bench("modelvet", [n], c), [c
 done = true;
 await sampler;
 await sample();
-result.memory = { ms: big.ms, digest: big.results[0].digest, size: big.results[0].size, samples };
+const r0 = big.results[0];
+result.memory = { ms: big.ms, digest: r0.digest, size: r0.size, wasmBytes: r0.wasmBytes, samples };
 
 await browser.close();
 server.close();

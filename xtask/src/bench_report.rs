@@ -19,7 +19,9 @@ pub fn splice(existing: Option<&str>, section: &str) -> String {
         Some(old) => match (old.find(BEGIN), old.find(END)) {
             (Some(b), Some(e)) if b < e => {
                 let after = old.get(e + END.len()..).unwrap_or_default();
-                format!("{}{block}{}", &old[..b], after.trim_start_matches('\n'))
+                let after = after.trim_start_matches('\n');
+                let gap = if after.is_empty() { "" } else { "\n" };
+                format!("{}{block}{gap}{after}", &old[..b])
             }
             _ => format!("{}\n\n{block}", old.trim_end()),
         },
@@ -271,7 +273,10 @@ pub fn render(root: &Path, date: &str, bytes: u64, native: &[Timed], b: &Value) 
         "### Memory while hashing a {:.0} GiB file (modelvet-js, one worker)\n\n\
          Hashed in {:.1} s ({:.0} MB/s), {} samples.\n\n\
          | renderer RSS | MiB |\n|---|---:|\n| before | {:.0} |\n| peak | {:.0} |\n| after | {:.0} |\n| peak − before | {:.0} |\n\n\
-         Page JS heap (`performance.memory.usedJSHeapSize`): {:.1} – {:.1} MiB.\n\n\
+         Page JS heap (`performance.memory.usedJSHeapSize`): {:.1} – {:.1} MiB. \
+         Linear memory of the modelvet-js module after hashing: {:.1} MiB (the hasher's own state \
+         is constant; the renderer's RSS also holds the `FileReaderSync` chunks until they are \
+         garbage-collected).\n\n\
          Renderer RSS over time (MiB): {}\n\n\
          Target: memory flat (peak growth under 5% of the file, {:.0} MiB): {:.0} MiB, {}.\n",
         big / (1u64 << 30) as f64,
@@ -284,6 +289,7 @@ pub fn render(root: &Path, date: &str, bytes: u64, native: &[Timed], b: &Value) 
         growth / MIB,
         heap.iter().copied().fold(f64::INFINITY, f64::min) / MIB,
         heap.iter().copied().fold(f64::NAN, f64::max) / MIB,
+        m["wasmBytes"].as_f64().unwrap_or(f64::NAN) / MIB,
         sparse(&rss),
         0.05 * big / MIB,
         growth / MIB,

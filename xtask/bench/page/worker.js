@@ -34,14 +34,16 @@ onmessage = async (e) => {
   try {
     const start = performance.now();
     const digest = await impls[impl](file, chunk);
-    postMessage({ digest, ms: performance.now() - start, size: file.size });
+    const ms = performance.now() - start;
+    postMessage({ digest, ms, size: file.size, wasmBytes: wasm.memory.buffer.byteLength });
   } catch (err) {
     postMessage({ error: String(err && err.stack ? err.stack : err) });
   }
 };
 
+let wasm;
 try {
-  await init();
+  wasm = await init();
   // Both hashers are compiled before any timing starts.
   await createSHA256();
   postMessage({ ready: true });
