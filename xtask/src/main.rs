@@ -4,6 +4,7 @@
 //! the pinned tools when they are missing, then runs what was asked.
 
 mod bench_hash;
+mod bench_report;
 mod bench_scan;
 mod cmd;
 mod docs;
