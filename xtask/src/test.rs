@@ -144,6 +144,28 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     }
     run.browser_command("tests (wasm, headless Chromium)", &browser, wasm_tests);
 
+    let mut worker_tests = cargo(&[
+        "test",
+        "-p",
+        "modelvet-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "worker_job",
+    ]);
+    worker_tests.env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    );
+    if let Some(driver) = &browser.chromedriver {
+        worker_tests.env("CHROMEDRIVER", driver);
+    }
+    run.browser_command(
+        "web worker tests (wasm, headless Chromium)",
+        &browser,
+        worker_tests,
+    );
+
     if FUZZ_BUILD_IN_TEST {
         match fuzz::unavailable() {
             None => {
@@ -158,7 +180,16 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     if run.command("web app build (trunk --release)", trunk) {
         let mut npm = Command::new("npm");
         npm.args(["ci", "--prefix", "tests/e2e"]);
-        if run.command("e2e dependencies (npm ci)", npm) {
+        let replay = cargo(&[
+            "build",
+            "-p",
+            "modelvet-testkit",
+            "--bin",
+            "modelvet-replay",
+        ]);
+        if run.command("e2e dependencies (npm ci)", npm)
+            && run.command("Hub replay server build", replay)
+        {
             let mut e2e = Command::new("node");
             e2e.args(["tests/e2e/run.mjs", "--dist", "dist"]);
             if let Some(chromium) = &browser.chromium {
@@ -166,7 +197,10 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
             }
             run.browser_command("end to end (headless Chromium)", &browser, e2e);
         } else {
-            run.skip("end to end (headless Chromium)", "npm ci failed");
+            run.skip(
+                "end to end (headless Chromium)",
+                "npm ci or the replay server build failed",
+            );
         }
     } else {
         run.skip("e2e dependencies (npm ci)", "the web app did not build");

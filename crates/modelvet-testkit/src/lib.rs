@@ -15,7 +15,7 @@ pub mod pickle;
 pub mod protobuf;
 pub mod replay;
 pub mod safetensors;
-pub mod tflite;
 pub mod savedmodel;
+pub mod tflite;
 pub mod torch;
 pub mod zip;
