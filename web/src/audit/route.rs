@@ -1,6 +1,8 @@
 //! The view's URL: `#/audit/<repo>@<rev>` permalinks and the `?endpoint=`
 //! parameter (so tests and mirrors can point the page at another Hub).
 
+use modelvet_core::hub::repo::{encode_segment, percent_decode};
+
 /// Whether a location hash selects the audit view.
 pub fn is_audit_hash(hash: &str) -> bool {
     let h = hash.trim_start_matches('#');
@@ -17,7 +19,7 @@ pub fn target_of_hash(hash: &str) -> Option<String> {
 /// The permalink of an audit: `#/audit/<repo>@<rev>` (`@rev` only if given).
 pub fn permalink(repo: &str, revision: Option<&str>) -> String {
     match revision.filter(|r| !r.is_empty()) {
-        Some(rev) => format!("#/audit/{repo}@{}", encode(rev)),
+        Some(rev) => format!("#/audit/{repo}@{}", encode_segment(rev)),
         None => format!("#/audit/{repo}"),
     }
 }
@@ -32,43 +34,9 @@ pub fn endpoint_param(search: &str) -> Option<String> {
         .filter(|e| e.starts_with("http://") || e.starts_with("https://"))
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
+/// Form decoding (`+` is a space) on top of the core's percent decoding.
 fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (c, hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode(&s.replace('+', " "))
 }
 
 #[cfg(test)]

@@ -180,7 +180,7 @@ fn validate_revision(rev: &str) -> Result<(), RepoRefError> {
 }
 
 /// Decode `%XX` escapes; invalid escapes are kept as they are.
-pub(crate) fn percent_decode(s: &str) -> String {
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0usize;

@@ -240,6 +240,35 @@ impl<'s> Reader<'s> {
     }
 }
 
+/// Why a walk over a protobuf model stopped early (shared by the ONNX and
+/// SavedModel scanners).
+pub(crate) enum Stop {
+    /// Malformed wire data at an offset.
+    Malformed(u64, &'static str),
+    /// A named limit was reached (already reported on the context).
+    Limit,
+    /// The source could not be read.
+    Read(ReadError),
+}
+
+impl From<WireError> for Stop {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Malformed { offset, what } => Stop::Malformed(offset, what),
+            WireError::Read(e) => Stop::Read(e),
+        }
+    }
+}
+
+impl From<ReadError> for Stop {
+    fn from(e: ReadError) -> Self {
+        Stop::Read(e)
+    }
+}
+
+/// Result of one step of a protobuf walk.
+pub(crate) type Walk<T = ()> = Result<T, Stop>;
+
 /// Walk a message held in memory (sniffing): each field is passed to `visit`
 /// with its payload clipped to `buf`. Stops at the end of `buf` (a payload
 /// running past it is passed with `complete = false`) or at the first

@@ -6,7 +6,7 @@
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
 use super::content::{location_problem, suspicious_text};
-use super::protobuf::{Reader, Span, WireError};
+use super::protobuf::{Reader, Span, Stop, Walk};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
 use crate::rule::Rule;
@@ -118,30 +118,6 @@ const RUNTIME_CONTRIB_DOMAINS: &[&str] = &["com.microsoft", "com.microsoft.nchwc
 
 mod sniff;
 pub use sniff::sniff;
-
-/// Why the walk stopped early.
-enum Stop {
-    Malformed(u64, &'static str),
-    Limit,
-    Read(ReadError),
-}
-
-impl From<WireError> for Stop {
-    fn from(e: WireError) -> Self {
-        match e {
-            WireError::Malformed { offset, what } => Stop::Malformed(offset, what),
-            WireError::Read(e) => Stop::Read(e),
-        }
-    }
-}
-
-impl From<ReadError> for Stop {
-    fn from(e: ReadError) -> Self {
-        Stop::Read(e)
-    }
-}
-
-type Walk<T = ()> = Result<T, Stop>;
 
 /// One use of a custom operator, kept for the summary finding.
 struct CustomOp {

@@ -8,7 +8,7 @@
 //! interpreter are findings; the ops of the standard checkpoint save and
 //! restore path are not.
 
-use super::protobuf::{walk_prefix, PrefixValue, Reader, Span, Value, WireError};
+use super::protobuf::{walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
 use crate::format::{Format, Sniff};
@@ -182,29 +182,6 @@ fn meta_graph_marks(payload: &[u8]) -> bool {
 }
 
 mod ops;
-
-enum Stop {
-    Malformed(u64, &'static str),
-    Limit,
-    Read(ReadError),
-}
-
-impl From<WireError> for Stop {
-    fn from(e: WireError) -> Self {
-        match e {
-            WireError::Malformed { offset, what } => Stop::Malformed(offset, what),
-            WireError::Read(e) => Stop::Read(e),
-        }
-    }
-}
-
-impl From<ReadError> for Stop {
-    fn from(e: ReadError) -> Self {
-        Stop::Read(e)
-    }
-}
-
-type Walk<T = ()> = Result<T, Stop>;
 
 struct Scanner<'r, 'c, 'o> {
     r: Reader<'r>,
