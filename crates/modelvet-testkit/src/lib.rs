@@ -14,7 +14,7 @@ pub mod onnx;
 pub mod pickle;
 pub mod protobuf;
 pub mod safetensors;
-pub mod tflite;
 pub mod savedmodel;
+pub mod tflite;
 pub mod torch;
 pub mod zip;
