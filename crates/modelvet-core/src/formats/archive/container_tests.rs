@@ -379,3 +379,26 @@ fn a_stray_end_record_does_not_hide_a_pickle() {
     let s = catches("model.pkl", &bytes);
     assert!(rules(&s).contains(&"zip-malformed"), "{:?}", s.findings);
 }
+
+/// Real `zstandard` output (`tests/fixtures/containers/zstd/generate.py`).
+#[test]
+fn zstd_streams_are_decoded_and_scanned() {
+    let benign = include_bytes!("../../../../../tests/fixtures/containers/zstd/benign.pkl.zst");
+    let evil = include_bytes!("../../../../../tests/fixtures/containers/zstd/os_system.pkl.zst");
+    let two = include_bytes!("../../../../../tests/fixtures/containers/zstd/two_frames.zst");
+    let s = scan("model.pkl.zst", benign);
+    assert_eq!(s.format, Some(Format::Zstd));
+    assert!(s.findings.is_empty(), "{:#?}", s.findings);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.facts["compression"]["codec"], "zstd");
+    assert_eq!(s.facts["compression"]["content"], "pickle");
+    for (name, bytes) in [("model.pkl.zst", &evil[..]), ("data.zst", &two[..])] {
+        let s = scan(name, bytes);
+        assert!(
+            rules(&s).contains(&"pickle-dangerous-global"),
+            "{name}: {:#?}",
+            s.findings
+        );
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+    }
+}

@@ -82,12 +82,8 @@ pub fn scan(
         Format::Zip | Format::PytorchZip | Format::Torchscript => zip_scan::scan(src, ctx),
         Format::PytorchLegacy => torch::scan_legacy(src, ctx),
         Format::Tar | Format::PytorchTar => tar::scan(src, ctx),
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Joblib => {
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Zstd | Format::Joblib => {
             compressed::scan(format, src, ctx)
-        }
-        Format::Zstd => {
-            ctx.error("zstd streams are not decoded yet; the content was not scanned");
-            Ok(format)
         }
         other => Ok(other),
     }

@@ -229,7 +229,12 @@ fn scan_as_not_zip(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Fo
         f if f.can_execute_code()
             || matches!(
                 f,
-                Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Tar
+                Format::Gzip
+                    | Format::Bzip2
+                    | Format::Xz
+                    | Format::Lz4
+                    | Format::Zstd
+                    | Format::Tar
             ) =>
         {
             super::scan(f, src, ctx)
