@@ -113,7 +113,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
                 None => write_stdout(&text)?,
             }
-            Ok(exit_code(&report))
+            let code = exit_code(&report);
+            // The process ends now: freeing every finding and fact one by one
+            // would only delay the exit.
+            std::mem::forget(report);
+            Ok(code)
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::files::{collect, FileSource, Target};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use modelvet_core::{
     scan_artifact, ArtifactScan, Report, ReportBuilder, ScanOptions, Severity, Sha256Stream,
+    SliceSource,
 };
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -35,21 +36,24 @@ pub fn scan_paths(
         .clamp(1, targets.len().max(1));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(targets.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                // One read buffer per thread, grown to the largest file seen (at most HASH_CHUNK).
-                let mut buf = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(target) = targets.get(i) else { break };
-                    let outcome = scan_one(target, &opts, &progress, &mut buf);
-                    if let Ok(mut r) = results.lock() {
-                        r.push((i, outcome));
-                    }
-                }
-            });
+    let work = || {
+        // One read buffer per thread, grown to the largest file seen (at most HASH_CHUNK).
+        let mut buf = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(target) = targets.get(i) else { break };
+            let outcome = scan_one(target, &opts, &progress, &mut buf);
+            if let Ok(mut r) = results.lock() {
+                r.push((i, outcome));
+            }
         }
+    };
+    // The calling thread is one of the workers: no thread is started for one job.
+    std::thread::scope(|scope| {
+        for _ in 1..jobs {
+            scope.spawn(work);
+        }
+        work();
     });
     progress.finish_and_clear();
     let mut results = results
@@ -83,6 +87,22 @@ fn scan_one(
     progress: &ProgressBar,
     buf: &mut Vec<u8>,
 ) -> Outcome {
+    // A file that fits the buffer is read once: hashed and scanned from memory.
+    if usize::try_from(target.size).is_ok_and(|n| n <= HASH_CHUNK) {
+        match read_small(target, buf) {
+            Ok(true) => {
+                progress.inc(buf.len() as u64);
+                let mut hasher = Sha256Stream::new();
+                hasher.update(buf);
+                let sha256 = hasher.finalize_hex();
+                let scan = scan_artifact(&target.display, &mut SliceSource::new(buf), opts);
+                return Outcome::Scanned { sha256, scan };
+            }
+            // The file grew past the buffer since it was listed: stream it.
+            Ok(false) => {}
+            Err(e) => return Outcome::Unreadable(format!("cannot read {}: {e}", target.display)),
+        }
+    }
     let sha256 = match hash_file(target, progress, buf) {
         Ok(h) => h,
         Err(e) => return Outcome::Unreadable(format!("cannot read {}: {e}", target.display)),
@@ -93,6 +113,16 @@ fn scan_one(
     };
     let scan = scan_artifact(&target.display, &mut source, opts);
     Outcome::Scanned { sha256, scan }
+}
+
+/// Read the whole file into `buf` if it holds at most `HASH_CHUNK` bytes.
+fn read_small(target: &Target, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    let file = std::fs::File::open(&target.path)?;
+    buf.clear();
+    let want = usize::try_from(target.size).unwrap_or(HASH_CHUNK);
+    buf.reserve(want.saturating_add(1));
+    file.take(HASH_CHUNK as u64 + 1).read_to_end(buf)?;
+    Ok(buf.len() <= HASH_CHUNK)
 }
 
 fn hash_file(

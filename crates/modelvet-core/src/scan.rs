@@ -321,14 +321,17 @@ pub fn detect(src: &mut dyn ByteSource, ctx: &ScanCtx<'_>) -> Result<Format, Rea
     let len = src.len();
     let head = read_window(src, 0, u64::from(limits.sniff_head_bytes))?;
     let tail_len = u64::from(limits.sniff_tail_bytes).min(len);
-    let tail = if len <= head.len() as u64 {
-        head.clone()
+    // A file no longer than the head window is its own tail.
+    let tail_read;
+    let tail: &[u8] = if len <= head.len() as u64 {
+        &head
     } else {
-        read_window(src, len - tail_len, tail_len)?
+        tail_read = read_window(src, len - tail_len, tail_len)?;
+        &tail_read
     };
     Ok(format::sniff(&Sniff {
         head: &head,
-        tail: &tail,
+        tail,
         len,
         path: ctx.current_name(),
     }))

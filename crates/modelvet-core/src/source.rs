@@ -237,7 +237,11 @@ impl io::Read for SourceReader<'_> {
                 self.pos = self.pos.saturating_add(n as u64);
                 return Ok(n);
             }
-            self.buf.resize(self.chunk, 0);
+            // Never more than what is left: zeroing a whole chunk for a
+            // small source costs more than reading it.
+            let left = usize::try_from(self.src.len().saturating_sub(self.pos))
+                .map_or(self.chunk, |l| l.min(self.chunk));
+            self.buf.resize(left, 0);
             let n = self
                 .src
                 .read_at(self.pos, &mut self.buf)

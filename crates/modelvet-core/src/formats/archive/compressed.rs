@@ -1,4 +1,4 @@
-//! Compressed streams: gzip, bzip2, xz, lzma, LZ4 and zlib, and joblib's
+//! Compressed streams: gzip, bzip2, xz, lzma, LZ4, Zstandard and zlib, and joblib's
 //! compressed dumps, which are exactly those streams around a pickle:
 //!
 //! | joblib compressor | magic                         |
@@ -9,6 +9,7 @@
 //! | `xz`              | `fd 37 7a 58 5a 00`           |
 //! | `lzma`            | `5d 00 00`                    |
 //! | `lz4`             | `04 22 4d 18`                 |
+//! | (zstd, not joblib) | `28 b5 2f fd`                |
 //! | joblib < 0.10     | `ZF` + 19-byte hex length + zlib |
 
 use super::decompress::{self, Codec, Stop};
@@ -66,6 +67,7 @@ fn codec_of(head: &[u8]) -> Option<(Codec, u64)> {
         [b'B', b'Z', b'h', ..] => (Codec::Bzip2, 0),
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => (Codec::Xz, 0),
         [0x04, 0x22, 0x4d, 0x18, ..] => (Codec::Lz4, 0),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => (Codec::Zstd, 0),
         _ if lzma_alone_header(head) => (Codec::Lzma, 0),
         _ if zf_header(head).is_some() => (Codec::Zlib, zf_header(head).unwrap_or(ZF_HEADER)),
         _ if zlib_header(head) => (Codec::Zlib, 0),
@@ -77,7 +79,9 @@ fn codec_of(head: &[u8]) -> Option<(Codec, u64)> {
 /// extension, or a placeholder.
 fn inner_name(outer: &str) -> String {
     let name = format::file_name(outer);
-    for ext in [".gz", ".bz2", ".xz", ".lzma", ".lz4", ".z", ".zlib", ".tgz"] {
+    for ext in [
+        ".gz", ".bz2", ".xz", ".lzma", ".lz4", ".zst", ".zstd", ".z", ".zlib", ".tgz",
+    ] {
         if name.len() > ext.len() && name.to_ascii_lowercase().ends_with(ext) {
             let stem = name.get(..name.len() - ext.len()).unwrap_or(name);
             return if ext == ".tgz" {

@@ -1,6 +1,6 @@
 //! Bounded, streaming decompression with pure-Rust decoders (they build for
 //! wasm32): deflate/zlib/gzip (miniz_oxide), bzip2 (bzip2-rs), xz and lzma
-//! (lzma-rs), LZ4 frames (lz4_flex).
+//! (lzma-rs), LZ4 frames (lz4_flex), Zstandard frames (ruzstd).
 //!
 //! Every decoder writes through a [`Cap`]: output stops at the cap while
 //! inflating, so a bomb never allocates more than the cap, whatever it claims.
@@ -27,6 +27,8 @@ pub enum Codec {
     Lzma,
     /// LZ4 frame.
     Lz4,
+    /// Zstandard frames (RFC 8878), one after another as `zstd -d` reads them.
+    Zstd,
 }
 
 impl Codec {
@@ -40,6 +42,7 @@ impl Codec {
             Codec::Xz => "xz",
             Codec::Lzma => "lzma",
             Codec::Lz4 => "lz4",
+            Codec::Zstd => "zstd",
         }
     }
 }
@@ -110,6 +113,28 @@ pub fn decode(codec: Codec, src: &mut dyn ByteSource, cap: Cap) -> Decoded {
             let result = copy(&mut reader, &mut out);
             out.finish(result, len)
         }
+        Codec::Zstd => {
+            let len = src.len();
+            let mut reader = BufReader::new(SourceReader::new(src));
+            let mut out = Capped::new(cap);
+            let result = unzstd(&mut reader, &mut out);
+            out.finish(result, len)
+        }
+    }
+}
+
+/// Every Zstandard frame of `reader` (a skippable frame is skipped by the
+/// decoder), until the input ends. The decoder refuses windows above
+/// 100 MiB, and its output goes through the cap like every codec's.
+fn unzstd(reader: &mut BufReader<SourceReader<'_>>, out: &mut Capped) -> io::Result<()> {
+    use std::io::BufRead;
+    loop {
+        if reader.fill_buf()?.is_empty() {
+            return Ok(());
+        }
+        let mut frame = ruzstd::decoding::StreamingDecoder::new(&mut *reader)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        copy(&mut frame, out)?;
     }
 }
 
@@ -364,7 +389,13 @@ mod tests {
 
     #[test]
     fn xz_lzma_lz4_bzip2_garbage_is_corrupt_not_panic() {
-        for codec in [Codec::Xz, Codec::Lzma, Codec::Lz4, Codec::Bzip2] {
+        for codec in [
+            Codec::Xz,
+            Codec::Lzma,
+            Codec::Lz4,
+            Codec::Bzip2,
+            Codec::Zstd,
+        ] {
             let d = decode(codec, &mut SliceSource::new(b"\xfd7zXZ\0garbage!!"), BIG);
             assert!(d.stop.is_some(), "{codec:?}");
         }
@@ -380,5 +411,25 @@ mod tests {
         lzma_rs::lzma_compress(&mut &b"payload"[..], &mut packed).unwrap();
         let d = decode(Codec::Lzma, &mut SliceSource::new(&packed), BIG);
         assert_eq!((d.bytes.as_slice(), d.stop), (&b"payload"[..], None));
+    }
+
+    /// Real `zstandard` output (`tests/fixtures/containers/zstd/generate.py`).
+    const ZSTD_TWO_FRAMES: &[u8] =
+        include_bytes!("../../../../../tests/fixtures/containers/zstd/two_frames.zst");
+
+    #[test]
+    fn zstd_frames_are_all_decoded_and_capped() {
+        let d = decode(Codec::Zstd, &mut SliceSource::new(ZSTD_TWO_FRAMES), BIG);
+        assert_eq!(d.stop, None);
+        assert!(d.bytes.starts_with(b"\x80\x02}q\x00"), "{:?}", d.bytes);
+        assert!(d.bytes.ends_with(b"Rq\x03."), "{:?}", d.bytes);
+        let small = Cap { bytes: 10, ..BIG };
+        let d = decode(Codec::Zstd, &mut SliceSource::new(ZSTD_TWO_FRAMES), small);
+        assert_eq!(d.bytes.len(), 10);
+        assert!(matches!(d.stop, Some(Stop::Cap(_))), "{:?}", d.stop);
+        // A frame cut short is corrupt, not a panic.
+        let cut = ZSTD_TWO_FRAMES.get(..20).unwrap();
+        let d = decode(Codec::Zstd, &mut SliceSource::new(cut), BIG);
+        assert!(matches!(d.stop, Some(Stop::Corrupt(_))), "{:?}", d.stop);
     }
 }

@@ -68,7 +68,7 @@ pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
     let local_header = s.head.starts_with(b"PK\x03\x04");
     // An end-of-central-directory record anywhere in the tail also makes a zip:
     // loaders find the directory from the end, so prefixed data does not hide it.
-    let eocd = s.tail.windows(4).any(|w| w == b"PK\x05\x06");
+    let eocd = memchr::memmem::find(s.tail, b"PK\x05\x06").is_some();
     (local_header || eocd).then_some(Format::Zip)
 }
 
@@ -82,12 +82,8 @@ pub fn scan(
         Format::Zip | Format::PytorchZip | Format::Torchscript => zip_scan::scan(src, ctx),
         Format::PytorchLegacy => torch::scan_legacy(src, ctx),
         Format::Tar | Format::PytorchTar => tar::scan(src, ctx),
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Joblib => {
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Zstd | Format::Joblib => {
             compressed::scan(format, src, ctx)
-        }
-        Format::Zstd => {
-            ctx.error("zstd streams are not decoded yet; the content was not scanned");
-            Ok(format)
         }
         other => Ok(other),
     }

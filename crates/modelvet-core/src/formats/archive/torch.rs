@@ -26,6 +26,7 @@ pub fn scan_legacy(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Fo
         &StreamOptions {
             max_pickles: Some(LEGACY_PICKLES),
             trailing_data_expected: true,
+            torchscript: false,
         },
     )?;
     ctx.fact(
@@ -123,6 +124,7 @@ pub fn walk_legacy_tar_member(
             &StreamOptions {
                 max_pickles: Some(1),
                 trailing_data_expected: true,
+                torchscript: false,
             },
         )?;
         if summary.pickles == 0 || summary.end == 0 {

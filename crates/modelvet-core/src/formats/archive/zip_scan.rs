@@ -94,6 +94,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
         skip = &["config.json", "metadata.json"];
     }
     let storage = layout.torch_prefix.as_ref().map(|p| format!("{p}/data/"));
+    let script_pickles = torchscript_pickles(&dir, &layout);
     let mut budget = ctx.limits().archive.max_total_bytes;
     let mut skipped_storages = 0u64;
     let mut formats: std::collections::BTreeMap<&'static str, u64> = Default::default();
@@ -105,31 +106,69 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
             continue;
         };
         let is_storage = storage.as_ref().is_some_and(|s| entry.name.starts_with(s));
-        match data {
+        let is_script_pickle = script_pickles.contains(&entry.name);
+        let mut stored;
+        let mut inflated;
+        let member: &mut dyn ByteSource = match data {
             MemberData::Stored { offset, len } => {
-                let mut w = Window::new(src, offset, len);
-                if is_storage && !storage_needs_scan(&mut w, &entry.name, ctx)? {
-                    skipped_storages = skipped_storages.saturating_add(1);
-                    continue;
-                }
-                let f = ctx.scan_nested(&entry.name, &mut w);
-                count(&mut formats, f);
+                stored = Window::new(src, offset, len);
+                &mut stored
             }
-            MemberData::Inflated(mut v) => {
-                if is_storage && !storage_needs_scan(&mut v, &entry.name, ctx)? {
-                    skipped_storages = skipped_storages.saturating_add(1);
-                    continue;
-                }
-                let f = ctx.scan_nested(&entry.name, &mut v);
-                count(&mut formats, f);
+            MemberData::Inflated(v) => {
+                inflated = v;
+                &mut inflated
             }
+        };
+        if is_storage && !storage_needs_scan(member, &entry.name, ctx)? {
+            skipped_storages = skipped_storages.saturating_add(1);
+            continue;
         }
+        let f = if is_script_pickle && read_window(member, 0, 1)?.first() == Some(&0x80) {
+            scan_torchscript_pickle(&entry.name, member, ctx)
+        } else {
+            ctx.scan_nested(&entry.name, member)
+        };
+        count(&mut formats, f);
     }
     ctx.fact("zip_member_formats", serde_json::json!(formats));
     if storage.is_some() {
         ctx.fact("pytorch_storages", serde_json::json!(skipped_storages));
     }
     Ok(layout.format)
+}
+
+/// The members `torch.jit.load` unpickles with TorchScript's C++ unpickler.
+/// `torch.load` hands an archive to `torch.jit.load` only when it holds
+/// `constants.pkl` (`_is_torchscript_zip`); without it, `data.pkl` is read by
+/// Python's unpickler and gets no TorchScript treatment.
+fn torchscript_pickles(dir: &ZipDirectory, layout: &Layout) -> Vec<String> {
+    let Some(prefix) = layout.torch_prefix.as_deref() else {
+        return Vec::new();
+    };
+    let constants = format!("{prefix}/constants.pkl");
+    if layout.format != Format::Torchscript || dir.find(&constants).is_none() {
+        return Vec::new();
+    }
+    vec![format!("{prefix}/data.pkl"), constants]
+}
+
+/// Scan a TorchScript pickle member as `torch.jit.load` reads it.
+fn scan_torchscript_pickle(
+    name: &str,
+    src: &mut dyn ByteSource,
+    ctx: &mut ScanCtx<'_>,
+) -> Option<Format> {
+    let options = crate::formats::pickle::StreamOptions {
+        torchscript: true,
+        ..Default::default()
+    };
+    let result = ctx.in_member(name, |ctx| {
+        crate::formats::pickle::scan_stream(src, ctx, &options)
+    })?;
+    if let Err(e) = result {
+        ctx.error(format!("`{name}`: {e}"));
+    }
+    Some(Format::Pickle)
 }
 
 fn count(formats: &mut std::collections::BTreeMap<&'static str, u64>, f: Option<Format>) {
@@ -190,7 +229,12 @@ fn scan_as_not_zip(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Fo
         f if f.can_execute_code()
             || matches!(
                 f,
-                Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lz4 | Format::Tar
+                Format::Gzip
+                    | Format::Bzip2
+                    | Format::Xz
+                    | Format::Lz4
+                    | Format::Zstd
+                    | Format::Tar
             ) =>
         {
             super::scan(f, src, ctx)

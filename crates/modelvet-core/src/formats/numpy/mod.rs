@@ -347,6 +347,7 @@ pub fn scan(
         let options = crate::formats::pickle::StreamOptions {
             max_pickles: Some(1),
             trailing_data_expected: true,
+            torchscript: false,
         };
         ctx.in_member("<object array pickle>", |ctx| {
             crate::formats::pickle::scan_stream(&mut w, ctx, &options)

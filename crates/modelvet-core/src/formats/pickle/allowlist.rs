@@ -21,6 +21,13 @@ const SKLEARN: &str =
     "scikit-learn estimator class; unpickling restores attributes, fit code is not run";
 const SCIPY: &str = "scipy sparse matrix class; restored from arrays";
 const JOBLIB: &str = "joblib's placeholder for an array stored inline after the pickle opcodes";
+const JOBLIB_COMPANION: &str = "joblib < 0.10 placeholder for an array in a companion file of the dump's folder; \
+     the file name is checked where BUILD fills the wrapper (a name leaving the folder is a gadget), \
+     and the companion is scanned as its own file";
+const NUMPY_MATRIX: &str =
+    "numpy.matrix, an ndarray subclass restored by _reconstruct and ndarray.__setstate__";
+const TORCH_JIT_BUILDER: &str =
+    "torch.jit._pickle list and type-tag builder written by torch.jit.save; returns its argument unchanged";
 const HF_ARGS: &str = "training-argument class stored in training_args.bin; plain data";
 
 /// `(module.qualname, reason)`.
@@ -107,6 +114,12 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ("torch.quint8", TORCH_DTYPE),
     ("torch.qint32", TORCH_DTYPE),
     ("torch.quint4x2", TORCH_DTYPE),
+    ("torch.jit._pickle.build_intlist", TORCH_JIT_BUILDER),
+    ("torch.jit._pickle.build_tensorlist", TORCH_JIT_BUILDER),
+    ("torch.jit._pickle.build_doublelist", TORCH_JIT_BUILDER),
+    ("torch.jit._pickle.build_boollist", TORCH_JIT_BUILDER),
+    ("torch.jit._pickle.build_tensor_from_id", TORCH_JIT_BUILDER),
+    ("torch.jit._pickle.restore_type_tag", TORCH_JIT_BUILDER),
     ("torch.strided", TORCH_LAYOUT),
     ("torch.sparse_coo", TORCH_LAYOUT),
     ("torch.sparse_csr", TORCH_LAYOUT),
@@ -121,7 +134,13 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ("numpy.core.numeric._frombuffer", NUMPY_ARRAY),
     ("numpy._core.numeric._frombuffer", NUMPY_ARRAY),
     ("numpy.ndarray", NUMPY_ARRAY),
+    (
+        "numpy.core._internal._reconstruct",
+        "numpy < 1.0 name of the array reduction (kept by numpy for old pickles); calls ndarray.__new__ only",
+    ),
     ("numpy.ma.core._mareconstruct", NUMPY_ARRAY),
+    ("numpy.matrix", NUMPY_MATRIX),
+    ("numpy.matrixlib.defmatrix.matrix", NUMPY_MATRIX),
     ("numpy.ma.core.MaskedArray", NUMPY_ARRAY),
     ("numpy.core.multiarray.scalar", NUMPY_SCALAR),
     ("numpy._core.multiarray.scalar", NUMPY_SCALAR),
@@ -149,6 +168,26 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ("numpy.object_", NUMPY_SCALAR),
     ("numpy.str_", NUMPY_SCALAR),
     // joblib.
+    ("joblib.numpy_pickle.NDArrayWrapper", JOBLIB_COMPANION),
+    ("joblib.numpy_pickle.ZNDArrayWrapper", JOBLIB_COMPANION),
+    ("joblib.numpy_pickle_compat.NDArrayWrapper", JOBLIB_COMPANION),
+    ("joblib.numpy_pickle_compat.ZNDArrayWrapper", JOBLIB_COMPANION),
+    (
+        "sklearn.externals.joblib.numpy_pickle.NDArrayWrapper",
+        JOBLIB_COMPANION,
+    ),
+    (
+        "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
+        JOBLIB_COMPANION,
+    ),
+    (
+        "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
+        JOBLIB_COMPANION,
+    ),
+    (
+        "sklearn.externals.joblib.numpy_pickle_compat.ZNDArrayWrapper",
+        JOBLIB_COMPANION,
+    ),
     ("joblib.numpy_pickle.NumpyArrayWrapper", JOBLIB),
     (
         "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",

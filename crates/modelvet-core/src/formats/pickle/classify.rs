@@ -33,15 +33,66 @@ impl Class {
     }
 }
 
+/// Which unpickler reads the stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Loader {
+    /// Python's `pickle` (`torch.load`, `joblib.load`, `numpy.load`, ...):
+    /// every global is imported.
+    #[default]
+    Python,
+    /// TorchScript's C++ unpickler (`torch.jit.load`, `torch/csrc/jit/
+    /// serialization/unpickler.cpp`): a handful of `torch` names are built
+    /// in; any other global is a class type looked up by the archive's
+    /// type resolver (`import.cpp`: the compilation unit compiled from the
+    /// archive's `code/` sources, or a registered C++ custom class), never a
+    /// Python import.
+    TorchScript,
+}
+
+/// Why a `__torch__.*` class is safe in a TorchScript archive.
+const TORCHSCRIPT_CLASS: &str =
+    "TorchScript class resolved by torch.jit.load from the archive's compiled code \
+     (or a registered C++ custom class), not imported from Python; its methods are TorchScript";
+
+/// A TorchScript class name: `__torch__` then plain identifiers.
+fn is_torchscript_class(path: &str) -> bool {
+    let mut segments = path.split('.');
+    segments.next() == Some("__torch__")
+        && path.len() > "__torch__.".len()
+        && segments.all(|s| {
+            !s.is_empty()
+                && !is_dunder(s)
+                && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+        })
+}
+
 fn is_dunder(segment: &str) -> bool {
     segment.len() > 4 && segment.starts_with("__") && segment.ends_with("__")
 }
 
-/// Classify the resolved dotted name of a global.
+/// Classify the resolved dotted name of a global read by Python's unpickler.
 pub fn classify(path: &str) -> Class {
+    classify_in(path, Loader::Python)
+}
+
+/// Classify the resolved dotted name of a global read by `loader`.
+///
+/// In a TorchScript archive a `__torch__.*` class is allowed only when no
+/// suffix of it is denylisted: `__torch__.os.system` would name a TorchScript
+/// class, but it stays flagged, so that a file read by another loader
+/// (a plain `pickle.load` of the member) cannot hide behind the rule.
+pub fn classify_in(path: &str, loader: Loader) -> Class {
     if let Some(reason) = allowlist::reason(path) {
         return Class::Allowed(reason);
     }
+    let class = classify_unlisted(path);
+    if loader == Loader::TorchScript && class == Class::Unknown && is_torchscript_class(path) {
+        return Class::Allowed(TORCHSCRIPT_CLASS);
+    }
+    class
+}
+
+fn classify_unlisted(path: &str) -> Class {
     let segments: Vec<&str> = path.split('.').collect();
     // Every suffix starting at a segment boundary: `a.b.os.system`,
     // `b.os.system`, `os.system`, `system`.
@@ -156,5 +207,47 @@ mod tests {
             Some(Severity::High)
         );
         assert_eq!(classify("__main__.Net"), Class::Unknown);
+    }
+
+    #[test]
+    fn torchscript_classes_only_in_torchscript_archives() {
+        let ts = |p| classify_in(p, Loader::TorchScript);
+        let name = "__torch__.vad.model.vad_annotator.___torch_mangle_13.VADRNNJIT";
+        assert_eq!(classify(name), Class::Unknown);
+        assert!(matches!(ts(name), Class::Allowed(_)));
+        assert!(matches!(
+            ts("__torch__.torch.nn.modules.conv.Conv1d"),
+            Class::Allowed(_)
+        ));
+        // Denylisted suffixes, special attributes and odd names stay flagged.
+        assert!(ts("__torch__.os.system").is_dangerous());
+        assert!(ts("__torch__.builtins.eval").is_dangerous());
+        assert!(ts("__torch__.Model.__reduce__").is_dangerous());
+        assert!(ts("__torch__..x").is_dangerous());
+        assert_eq!(ts("__torch__"), Class::Unknown);
+        assert_eq!(ts("torch_ext.Model"), Class::Unknown);
+        assert!(ts("mypkg.__torch__.Model").is_dangerous());
+        // Outside TorchScript the loader is Python: unknown, as any module.
+        assert_eq!(
+            classify("__torch__.torch.nn.modules.conv.Conv1d"),
+            Class::Unknown
+        );
+    }
+
+    #[test]
+    fn torchscript_builders_and_old_numpy_names_are_allowed() {
+        for name in [
+            "torch.jit._pickle.build_intlist",
+            "torch.jit._pickle.restore_type_tag",
+            "numpy.matrixlib.defmatrix.matrix",
+            "numpy.core._internal._reconstruct",
+            "joblib.numpy_pickle.NDArrayWrapper",
+            "joblib.numpy_pickle.ZNDArrayWrapper",
+        ] {
+            assert!(matches!(classify(name), Class::Allowed(_)), "{name}");
+        }
+        // Other members of torch.jit._pickle's neighbours stay denied.
+        assert!(classify("torch.jit._pickle.os.system").is_dangerous());
+        assert!(classify("_pickle.loads").is_dangerous());
     }
 }

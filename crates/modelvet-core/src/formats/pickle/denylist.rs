@@ -26,7 +26,6 @@ const NET: &str = "opens network connections";
 const NESTED: &str = "deserialises a nested payload, bypassing this scan";
 const NATIVE: &str = "calls into native code or loads shared libraries";
 const GETTER: &str = "fetches attributes or calls methods by name (gadget builder)";
-const COMPANION: &str = "makes joblib.load read a companion file named in the pickle with numpy.load(allow_pickle=True)";
 const HOOK: &str = "changes interpreter state or registers callbacks that run later";
 
 /// `(name, scope, severity, reason)`.
@@ -259,18 +258,6 @@ pub const DENIED: &[(&str, Scope, Severity, &str)] = &[
     ),
     ("shelve", Package, High, NESTED),
     ("joblib.load", Exact, High, NESTED),
-    (
-        "joblib.numpy_pickle_compat.NDArrayWrapper",
-        Exact,
-        High,
-        COMPANION,
-    ),
-    (
-        "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
-        Exact,
-        High,
-        COMPANION,
-    ),
     ("joblib.numpy_pickle.load", Exact, High, NESTED),
     ("pandas.read_pickle", Exact, High, NESTED),
     ("yaml.load", Exact, High, NESTED),

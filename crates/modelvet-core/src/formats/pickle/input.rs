@@ -157,11 +157,12 @@ impl<'a> Input<'a> {
     pub fn find_header(&mut self, from: u64) -> Result<Option<u64>, Halt> {
         const CHUNK: usize = 64 * 1024;
         let mut at = from;
-        let mut buf = vec![0u8; CHUNK];
+        let first = usize::try_from(self.len.saturating_sub(from)).map_or(CHUNK, |l| l.min(CHUNK));
+        let mut buf = vec![0u8; first];
         while at < self.len {
             self.reader.seek(SeekFrom::Start(at))?;
             let mut filled = 0usize;
-            while filled < CHUNK {
+            while filled < buf.len() {
                 let n = self
                     .reader
                     .read(buf.get_mut(filled..).unwrap_or_default())?;
@@ -171,8 +172,10 @@ impl<'a> Input<'a> {
                 filled += n;
             }
             let window = buf.get(..filled).unwrap_or_default();
-            if let Some(i) = window.windows(2).position(|w| {
-                w.first() == Some(&0x80) && w.get(1).is_some_and(|p| (2..=5).contains(p))
+            if let Some(i) = memchr::memchr_iter(0x80, window).find(|&i| {
+                window
+                    .get(i.saturating_add(1))
+                    .is_some_and(|p| (2..=5).contains(p))
             }) {
                 return Ok(Some(at.saturating_add(i as u64)));
             }

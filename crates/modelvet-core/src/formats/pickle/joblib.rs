@@ -15,10 +15,19 @@ use super::input::Input;
 use super::value::{as_int, as_str, call_of, dict_get, items, val, with, Node, Val};
 use super::vm::{Event, Machine};
 
-/// joblib < 0.10: the array lives in a companion `.npy` file named by the wrapper.
-const COMPAT_WRAPPERS: &[&str] = &[
+/// joblib < 0.10: the array lives in a companion file named by the wrapper
+/// (`NDArrayWrapper`: a `.npy` read with `numpy.load(allow_pickle=True)`;
+/// `ZNDArrayWrapper`: zlib-compressed raw bytes). Old dumps name the classes
+/// under `joblib.numpy_pickle`, which still re-exports them.
+pub const COMPAT_WRAPPERS: &[&str] = &[
+    "joblib.numpy_pickle.NDArrayWrapper",
+    "joblib.numpy_pickle.ZNDArrayWrapper",
     "joblib.numpy_pickle_compat.NDArrayWrapper",
+    "joblib.numpy_pickle_compat.ZNDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.NDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
     "sklearn.externals.joblib.numpy_pickle_compat.NDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle_compat.ZNDArrayWrapper",
 ];
 
 const WRAPPERS: &[&str] = &[
@@ -106,15 +115,28 @@ pub fn build(
     offset: u64,
 ) -> Result<Option<Val>, Halt> {
     if instance_of(target, COMPAT_WRAPPERS) {
-        let file = attribute(state, "filename").and_then(|f| as_str(&f));
-        if let Some(file) = file.filter(|f| escapes_directory(f)) {
-            m.events.push(Event::Gadget {
+        // `BUILD` state wins over the constructor's `filename` argument.
+        let named = attribute(state, "filename").or_else(|| {
+            call_of(target)
+                .filter(|(c, _)| COMPAT_WRAPPERS.contains(&c.as_str()))
+                .and_then(|(_, args)| items(&args)?.first().cloned())
+        });
+        match named.as_ref().and_then(as_str) {
+            // A plain name in the dump's folder: scanned as its own file
+            // when the folder is scanned.
+            Some(file) if !escapes_directory(&file) => {}
+            Some(file) => m.events.push(Event::Gadget {
                 what: format!(
                     "joblib.load reads the companion file `{file}`, outside the dump's directory, with allow_pickle=True"
                 ),
                 evidence: format!("numpy.load(os.path.join(dirname, {file:?}), allow_pickle=True)"),
                 offset,
-            });
+            }),
+            None => m.events.push(Event::Gadget {
+                what: "joblib.load reads a companion file whose name is not a plain string in the pickle".into(),
+                evidence: "numpy.load(os.path.join(dirname, <computed>), allow_pickle=True)".into(),
+                offset,
+            }),
         }
         return Ok(None);
     }

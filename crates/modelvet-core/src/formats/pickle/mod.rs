@@ -32,7 +32,7 @@ mod vm;
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests;
 
-pub use classify::{classify, Class};
+pub use classify::{classify, classify_in, Class, Loader};
 pub use rules::{
     DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_EXTENSION,
     UNKNOWN_GLOBAL,
@@ -157,6 +157,10 @@ pub struct StreamOptions {
     /// Whether bytes after the last pickle are suspicious (a finding) or
     /// expected by the container (legacy storages).
     pub trailing_data_expected: bool,
+    /// The stream is `data.pkl` or `constants.pkl` of a TorchScript archive,
+    /// read by `torch.jit.load`'s C++ unpickler: `__torch__.*` classes are
+    /// resolved from the archive's compiled code, never imported from Python.
+    pub torchscript: bool,
 }
 
 /// What reading a pickle stream found (findings are raised on the context).

@@ -2,7 +2,7 @@
 //! turns its events into findings and facts, and resynchronises after
 //! errors and trailing garbage.
 
-use super::classify::{classify, Class};
+use super::classify::{classify_in, Class, Loader};
 use super::error::Halt;
 use super::input::Input;
 use super::rules::{
@@ -30,6 +30,7 @@ struct Collector {
     reported: HashSet<(&'static str, u64, String)>,
     protocols: Vec<u8>,
     joblib_arrays: u64,
+    loader: Loader,
 }
 
 /// Scan every pickle in `src` from offset 0, raising findings on `ctx`.
@@ -48,7 +49,14 @@ pub fn scan_stream(
     let len = input.len();
     let mut machine = Machine::new(&limits);
     let mut summary = StreamSummary::default();
-    let mut out = Collector::default();
+    let mut out = Collector {
+        loader: if options.torchscript {
+            Loader::TorchScript
+        } else {
+            Loader::Python
+        },
+        ..Collector::default()
+    };
     let mut pos = 0u64;
     let mut trailing_reported = false;
     let mut read_error = None;
@@ -200,7 +208,7 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                 let class = out
                     .classes
                     .entry(name.clone())
-                    .or_insert_with(|| classify(&name))
+                    .or_insert_with(|| classify_in(&name, out.loader))
                     .clone();
                 let evidence = first_call
                     .get(&name)

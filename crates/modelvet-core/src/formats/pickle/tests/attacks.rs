@@ -438,28 +438,108 @@ fn allowed_callables_given_computed_callables_or_special_state() {
     assert_clean(&scan_bytes(&p.finish()));
 }
 
+/// joblib < 0.10 dumps (`joblib/test/data/joblib_0.9.2_pickle_py27_np17.pkl`
+/// and its `_01.npy` companions): the wrapper names a companion file that
+/// `joblib.load` reads with `numpy.load(allow_pickle=True)`.
+fn compat_wrapper(module: &str, class: &str, file: &str) -> ArtifactScan {
+    let mut p = Pickler::new(2);
+    p.global(module, class);
+    p.empty_tuple().newobj().memoize();
+    p.empty_dict().memoize().mark();
+    p.str("filename")
+        .str(file)
+        .str("subclass")
+        .global("numpy", "ndarray");
+    p.setitems().build();
+    scan_bytes(&p.finish())
+}
+
 #[test]
-fn joblib_compat_wrapper_reads_companion_files() {
-    let wrapper = |file: &str| {
+fn joblib_compat_wrapper_in_the_dump_folder_is_benign() {
+    for (module, class) in [
+        ("joblib.numpy_pickle", "NDArrayWrapper"),
+        ("joblib.numpy_pickle", "ZNDArrayWrapper"),
+        ("joblib.numpy_pickle_compat", "NDArrayWrapper"),
+        ("sklearn.externals.joblib.numpy_pickle", "NDArrayWrapper"),
+    ] {
+        assert_clean(&compat_wrapper(
+            module,
+            class,
+            "joblib_0.9.2_pickle_py27_np17.pkl_01.npy",
+        ));
+    }
+}
+
+#[test]
+fn joblib_compat_wrapper_reading_outside_the_folder_is_a_gadget() {
+    for file in [
+        "/home/user/.ssh/id_rsa",
+        "../../x.npy",
+        "C:\\x.npy",
+        "a/../../b",
+    ] {
+        let scan = compat_wrapper("joblib.numpy_pickle", "NDArrayWrapper", file);
+        let g = with_rule(&scan, "pickle-gadget");
+        assert_eq!(g.len(), 1, "{file}: {:#?}", scan.findings);
+        assert_eq!(g[0].severity, Severity::High);
+        assert!(g[0].message.contains("outside the dump's directory"));
+    }
+    // The file named by the constructor, with no filename in the BUILD state.
+    let mut p = Pickler::new(2);
+    p.global("joblib.numpy_pickle", "ZNDArrayWrapper");
+    p.str("/etc/passwd")
+        .global("numpy", "ndarray")
+        .tuple(2)
+        .reduce();
+    p.empty_dict().build();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(
+        with_rule(&scan, "pickle-gadget").len(),
+        1,
+        "{:#?}",
+        scan.findings
+    );
+    // A name that is not a plain string cannot be checked: a gadget too.
+    let mut p = Pickler::new(2);
+    p.global("joblib.numpy_pickle", "NDArrayWrapper");
+    p.empty_tuple().newobj();
+    p.empty_dict().str("filename").int(3).setitem().build();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(
+        with_rule(&scan, "pickle-gadget").len(),
+        1,
+        "{:#?}",
+        scan.findings
+    );
+}
+
+/// `numpy.matrix` as numpy pickles it (joblib's compatibility data) and the
+/// numpy < 1.0 reconstructor (numpy's `py2-np0-objarr.npy`).
+#[test]
+fn numpy_matrix_and_old_reconstructor_are_benign() {
+    for (module, name, class) in [
+        (
+            "numpy.core.multiarray",
+            "_reconstruct",
+            "numpy.matrixlib.defmatrix",
+        ),
+        ("numpy.core._internal", "_reconstruct", "numpy"),
+    ] {
+        let (cls_module, cls_name) = if class == "numpy" {
+            ("numpy", "ndarray")
+        } else {
+            (class, "matrix")
+        };
         let mut p = Pickler::new(2);
-        p.global("joblib.numpy_pickle_compat", "NDArrayWrapper");
-        p.empty_tuple().newobj().memoize();
-        p.empty_dict().memoize().mark();
-        p.str("filename")
-            .str(file)
-            .str("subclass")
-            .global("numpy", "ndarray");
-        p.setitems().build();
-        scan_bytes(&p.finish())
-    };
-    let scan = wrapper("model.pkl_01.npy");
-    assert_eq!(dangerous(&scan).severity, Severity::High);
-    assert!(with_rule(&scan, "pickle-gadget").is_empty());
-    let scan = wrapper("/home/user/.ssh/id_rsa");
-    let g = with_rule(&scan, "pickle-gadget");
-    assert_eq!(g.len(), 1, "{:#?}", scan.findings);
-    assert!(g[0].message.contains("outside the dump's directory"));
-    assert_eq!(with_rule(&wrapper("../../x.npy"), "pickle-gadget").len(), 1);
+        p.global(module, name);
+        p.global(cls_module, cls_name)
+            .int(0)
+            .tuple(1)
+            .bytes(b"b")
+            .tuple(3);
+        p.reduce();
+        assert_clean(&scan_bytes(&p.finish()));
+    }
 }
 
 /// Real `dill.dumps` / `cloudpickle.dumps` output of a lambda

@@ -66,6 +66,7 @@ fn containers_can_expect_trailing_data() {
     let options = StreamOptions {
         max_pickles: Some(2),
         trailing_data_expected: true,
+        torchscript: false,
     };
     let summary = stream(&bytes, &options);
     assert_eq!(summary.pickles, 2);
