@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let options = StreamOptions {
         max_pickles: None,
         trailing_data_expected: data.first().is_some_and(|b| b & 1 == 1),
+        torchscript: data.first().is_some_and(|b| b & 2 == 2),
     };
     let _ = scan_stream(&mut SliceSource::new(data), &mut ctx, &options);
     let _ = modelvet_core::scan_artifact("fuzz.pkl", &mut SliceSource::new(data), &opts);
