@@ -269,6 +269,33 @@ impl From<ReadError> for Stop {
 /// Result of one step of a protobuf walk.
 pub(crate) type Walk<T = ()> = Result<T, Stop>;
 
+/// Settle the end of a walk: malformed wire data becomes a finding of `rule`
+/// at its offset (what was found before it is kept), a limit stop was already
+/// reported, and a read failure is returned as the tool error it is.
+pub(crate) fn settle(
+    result: Walk,
+    ctx: &mut crate::scan::ScanCtx<'_>,
+    rule: &'static crate::rule::Rule,
+    subject: &str,
+) -> Result<(), ReadError> {
+    match result {
+        Ok(()) | Err(Stop::Limit) => Ok(()),
+        Err(Stop::Malformed(offset, what)) => {
+            let f = ctx.finding(
+                rule,
+                crate::finding::Location::ByteRange {
+                    start: offset,
+                    end: offset.saturating_add(1),
+                },
+                format!("{subject} is not valid protobuf: {what}; the rest was not analysed"),
+            );
+            ctx.push(f);
+            Ok(())
+        }
+        Err(Stop::Read(e)) => Err(e),
+    }
+}
+
 /// Walk a message held in memory (sniffing): each field is passed to `visit`
 /// with its payload clipped to `buf`. Stops at the end of `buf` (a payload
 /// running past it is passed with `complete = false`) or at the first

@@ -6,7 +6,7 @@
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
 use super::content::{location_problem, suspicious_text};
-use super::protobuf::{Reader, Span, Stop, Walk};
+use super::protobuf::{settle, Reader, Span, Stop, Walk};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
 use crate::rule::Rule;
@@ -150,21 +150,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         external_tensors: 0,
     };
     let result = s.model();
-    match result {
-        Ok(()) | Err(Stop::Limit) => {}
-        Err(Stop::Malformed(offset, what)) => {
-            let f = s.ctx.finding(
-                &ONNX_MALFORMED,
-                Location::ByteRange {
-                    start: offset,
-                    end: offset.saturating_add(1),
-                },
-                format!("the model is not valid protobuf: {what}; the rest was not analysed"),
-            );
-            s.ctx.push(f);
-        }
-        Err(Stop::Read(e)) => return Err(e),
-    }
+    settle(result, s.ctx, &ONNX_MALFORMED, "the model")?;
     s.report_custom_ops();
     s.report_external();
     Ok(())

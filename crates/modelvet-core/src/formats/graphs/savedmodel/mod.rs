@@ -8,9 +8,9 @@
 //! interpreter are findings; the ops of the standard checkpoint save and
 //! restore path are not.
 
-use super::protobuf::{walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
+use super::protobuf::{settle, walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
 use super::GraphLimits;
-use crate::finding::{abbreviate, Location};
+use crate::finding::abbreviate;
 use crate::format::{Format, Sniff};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
@@ -224,21 +224,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
     } else {
         s.saved_model()
     };
-    match result {
-        Ok(()) | Err(Stop::Limit) => {}
-        Err(Stop::Malformed(offset, what)) => {
-            let f = s.ctx.finding(
-                &SAVEDMODEL_MALFORMED,
-                Location::ByteRange {
-                    start: offset,
-                    end: offset.saturating_add(1),
-                },
-                format!("not valid protobuf: {what}; the rest was not analysed"),
-            );
-            s.ctx.push(f);
-        }
-        Err(Stop::Read(e)) => return Err(e),
-    }
+    settle(result, s.ctx, &SAVEDMODEL_MALFORMED, "the SavedModel")?;
     if !keras_metadata {
         let (nodes, ops) = (s.nodes, std::mem::take(&mut s.ops));
         s.ctx
