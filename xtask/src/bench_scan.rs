@@ -3,7 +3,9 @@
 //!
 //! The corpus is `target/bench-corpus/`: `malicious/` and `benign/` files
 //! written by `modelvet-testkit`'s `scan_corpus` example, plus the real benign
-//! files of `scripts/fetch-real-models.sh` under `benign/real/`. Each tool runs
+//! files of `scripts/fetch-real-models.sh` under `benign/real/`, plus the real
+//! files of the other formats in `tests/fixtures/{graphs,tensors}` (made by
+//! the formats' own libraries; labelled in [`FORMAT_FIXTURES`]). Each tool runs
 //! once over the whole corpus (fickling, which takes one file, once per file);
 //! its output is parsed into one outcome per file: flagged, clean or error.
 //! The results replace the `bench-scan` section of `docs/BENCHMARKS.md`.
@@ -87,7 +89,120 @@ fn build_corpus(root: &Path, corpus: &Path) -> anyhow::Result<()> {
     if dest.exists() {
         std::fs::remove_dir_all(&dest)?;
     }
-    copy_tree(&real.join("files"), &dest)
+    copy_tree(&real.join("files"), &dest)?;
+    for side in ["malicious", "benign"] {
+        let formats = corpus.join(side).join("formats");
+        if formats.exists() {
+            std::fs::remove_dir_all(&formats)?;
+        }
+    }
+    copy_format_fixtures(root, corpus)
+}
+
+/// Real files of the non-pickle formats, from `tests/fixtures/`, with whether
+/// loading them would do something harmful (read or write outside the model,
+/// run code) and where they go in the corpus (file names kept where loaders
+/// go by name).
+const FORMAT_FIXTURES: &[(&str, bool, &str)] = &[
+    ("graphs/keras/lambda.keras", true, "keras/lambda.keras"),
+    ("graphs/keras/lambda.h5", true, "keras/lambda.h5"),
+    ("graphs/keras/benign.keras", false, "keras/benign.keras"),
+    ("graphs/keras/benign.h5", false, "keras/benign.h5"),
+    (
+        "graphs/onnx/external_traversal.onnx",
+        true,
+        "onnx/external_traversal.onnx",
+    ),
+    (
+        "graphs/onnx/metadata_code.onnx",
+        true,
+        "onnx/metadata_code.onnx",
+    ),
+    ("graphs/onnx/benign.onnx", false, "onnx/benign.onnx"),
+    (
+        "graphs/onnx/if_subgraph.onnx",
+        false,
+        "onnx/if_subgraph.onnx",
+    ),
+    (
+        "graphs/onnx/local_function.onnx",
+        false,
+        "onnx/local_function.onnx",
+    ),
+    (
+        "graphs/savedmodel/file_ops/saved_model.pb",
+        true,
+        "savedmodel-file-ops/saved_model.pb",
+    ),
+    (
+        "graphs/savedmodel/keras_lambda/keras_metadata.pb",
+        true,
+        "savedmodel-keras-lambda/keras_metadata.pb",
+    ),
+    (
+        "graphs/savedmodel/benign/saved_model.pb",
+        false,
+        "savedmodel-benign/saved_model.pb",
+    ),
+    (
+        "graphs/savedmodel/keras_benign/saved_model.pb",
+        false,
+        "savedmodel-keras-benign/saved_model.pb",
+    ),
+    (
+        "graphs/savedmodel/keras_benign/keras_metadata.pb",
+        false,
+        "savedmodel-keras-benign/keras_metadata.pb",
+    ),
+    (
+        "graphs/hdf5/external_link_v0.h5",
+        true,
+        "hdf5/external_link_v0.h5",
+    ),
+    (
+        "graphs/hdf5/external_storage.h5",
+        true,
+        "hdf5/external_storage.h5",
+    ),
+    ("graphs/hdf5/plain.h5", false, "hdf5/plain.h5"),
+    ("graphs/hdf5/groups_v3.h5", false, "hdf5/groups_v3.h5"),
+    (
+        "graphs/hdf5/keras_attrs_v0.h5",
+        false,
+        "hdf5/keras_attrs_v0.h5",
+    ),
+    ("graphs/hdf5/userblock.h5", false, "hdf5/userblock.h5"),
+    ("graphs/hdf5/dense_attrs.h5", false, "hdf5/dense_attrs.h5"),
+    (
+        "tensors/flex-custom.tflite",
+        true,
+        "tflite/flex-custom.tflite",
+    ),
+    ("tensors/tiny-add.tflite", false, "tflite/tiny-add.tflite"),
+    (
+        "tensors/tiny.safetensors",
+        false,
+        "safetensors/tiny.safetensors",
+    ),
+    ("tensors/tiny.gguf", false, "gguf/tiny.gguf"),
+    (
+        "tensors/flax_model.msgpack",
+        false,
+        "flax/flax_model.msgpack",
+    ),
+];
+
+fn copy_format_fixtures(root: &Path, corpus: &Path) -> anyhow::Result<()> {
+    for (from, malicious, to) in FORMAT_FIXTURES {
+        let side = if *malicious { "malicious" } else { "benign" };
+        let dest = corpus.join(side).join("formats").join(to);
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(root.join("tests/fixtures").join(from), &dest)
+            .with_context(|| format!("copy tests/fixtures/{from}"))?;
+    }
+    Ok(())
 }
 
 fn target_real(root: &Path) -> PathBuf {
@@ -369,8 +484,10 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
     let good = files.len() - bad;
     let mut s = format!(
         "## Scan: modelvet vs peers\n\n`cargo xtask bench scan` on {} files: {bad} malicious \
-         (written by `modelvet-testkit`'s `scan_corpus`), {good} benign (testkit plus the real \
-         files of `scripts/fetch-real-models.sh`). A tool *flags* a file when it reports an issue \
+         (written by `modelvet-testkit`'s `scan_corpus`, plus real Keras, ONNX, SavedModel, \
+         HDF5 and TFLite files from `tests/fixtures/`), {good} benign (testkit, the real files \
+         of `scripts/fetch-real-models.sh`, and real files of every other format from \
+         `tests/fixtures/`). A tool *flags* a file when it reports an issue \
          at medium or above (modelvet: a finding ≥ medium; modelscan: MEDIUM+; modelaudit: \
          warning+; picklescan: a dangerous import; fickling: a non-zero `--check-safety`). \
          Wall time is for the whole corpus with its files in the page cache, one process per \
