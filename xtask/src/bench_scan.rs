@@ -121,7 +121,7 @@ const FORMAT_FIXTURES: &[(&str, bool, &str)] = &[
     ("graphs/onnx/benign.onnx", false, "onnx/benign.onnx"),
     (
         "graphs/onnx/if_subgraph.onnx",
-        false,
+        true,
         "onnx/if_subgraph.onnx",
     ),
     (
