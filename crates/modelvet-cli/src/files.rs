@@ -59,12 +59,18 @@ pub struct Target {
     pub size: u64,
 }
 
-/// Expand the command-line paths into files (folders recursively, sorted).
-/// Problems (unreadable folders, broken links) are returned beside the targets
-/// so the report can fail closed on them.
-pub fn collect(paths: &[PathBuf]) -> (Vec<Target>, Vec<(String, String)>) {
-    let mut targets = Vec::new();
-    let mut problems = Vec::new();
+/// Something found while walking the command-line paths.
+pub enum Found {
+    /// A file to scan.
+    File(Target),
+    /// A path that could not be walked (unreadable folder, broken link),
+    /// reported so that the report fails closed on it.
+    Problem { path: String, message: String },
+}
+
+/// Expand the command-line paths into files (folders recursively, in name
+/// order), handing each to `found` as soon as it is seen.
+pub fn walk(paths: &[PathBuf], mut found: impl FnMut(Found)) {
     for root in paths {
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
@@ -73,24 +79,26 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Target>, Vec<(String, String)>) {
             match entry {
                 Ok(entry) if entry.file_type().is_file() => {
                     let display = display_path(entry.path());
-                    match entry.metadata() {
-                        Ok(meta) => targets.push(Target {
+                    found(match entry.metadata() {
+                        Ok(meta) => Found::File(Target {
                             path: entry.path().to_path_buf(),
                             display,
                             size: meta.len(),
                         }),
-                        Err(e) => problems.push((display, e.to_string())),
-                    }
+                        Err(e) => Found::Problem {
+                            path: display,
+                            message: e.to_string(),
+                        },
+                    });
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    let at = e.path().map_or_else(|| display_path(root), display_path);
-                    problems.push((at, e.to_string()));
-                }
+                Err(e) => found(Found::Problem {
+                    path: e.path().map_or_else(|| display_path(root), display_path),
+                    message: e.to_string(),
+                }),
             }
         }
     }
-    (targets, problems)
 }
 
 fn display_path(path: &Path) -> String {

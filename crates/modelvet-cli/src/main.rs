@@ -14,6 +14,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// The scanners allocate many small, short-lived values (pickle machine
+// values, archive entries, findings); mimalloc serves them faster than the
+// system allocator, as in uv and ruff.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code: nothing at or above the threshold.
 const EXIT_CLEAN: u8 = 0;
 /// Exit code: a finding at or above the threshold.
@@ -60,7 +66,7 @@ struct ScanArgs {
     /// Lowest severity that fails the scan (exit code 1).
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     fail_on: Severity,
-    /// Files scanned in parallel (default: number of CPUs).
+    /// Threads that hash and scan files (default: number of CPUs).
     #[arg(long, short)]
     jobs: Option<usize>,
     /// Write the report to this file instead of standard output.

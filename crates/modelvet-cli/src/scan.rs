@@ -1,18 +1,29 @@
 //! Hash and scan files in parallel, with a progress bar on a terminal.
+//!
+//! The paths are walked on the calling thread while `--jobs` threads (the
+//! calling thread among them, once the walk is done) take tasks from a shared
+//! queue, the biggest file found so far first. A file of at least
+//! [`SPLIT_AT`] bytes is two tasks, its hash and its scan, so that two
+//! threads share it; a smaller file is read once, hashed and scanned from
+//! memory.
 
-use crate::files::{collect, FileSource, Target};
+use crate::files::{walk, FileSource, Found, Target};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use modelvet_core::{
     scan_artifact, ArtifactScan, Report, ReportBuilder, ScanOptions, Severity, Sha256Stream,
     SliceSource,
 };
+use std::collections::BinaryHeap;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
-/// Read size while hashing.
+/// Read size while hashing; files up to this size are read into memory once.
 const HASH_CHUNK: usize = 4 * 1024 * 1024;
+
+/// Files at least this big are hashed and scanned as two tasks (hashing one
+/// takes about a millisecond with SHA-NI).
+const SPLIT_AT: u64 = 1024 * 1024;
 
 pub fn scan_paths(
     paths: &[PathBuf],
@@ -23,46 +34,62 @@ pub fn scan_paths(
         fail_on,
         ..ScanOptions::default()
     };
-    let (targets, problems) = collect(paths);
-    let mut builder = ReportBuilder::new(opts.clone());
-    for (path, message) in problems {
-        builder.add_error(&path, message);
-    }
-    let total: u64 = targets.iter().map(|t| t.size).sum();
-    let progress = progress_bar(total);
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
-        .clamp(1, targets.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(targets.len()));
-    let work = || {
-        // One read buffer per thread, grown to the largest file seen (at most HASH_CHUNK).
-        let mut buf = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(target) = targets.get(i) else { break };
-            let outcome = scan_one(target, &opts, &progress, &mut buf);
-            if let Ok(mut r) = results.lock() {
-                r.push((i, outcome));
-            }
-        }
+        .max(1);
+    let queue = Queue::new(jobs > 1);
+    let worker = Worker {
+        queue: &queue,
+        opts: &opts,
+        progress: progress_bar(),
     };
-    // The calling thread is one of the workers: no thread is started for one job.
-    std::thread::scope(|scope| {
-        for _ in 1..jobs {
-            scope.spawn(work);
+    let mut parts = std::thread::scope(|scope| {
+        // Waiting workers are released even if the walk unwinds.
+        let _close = Close(&queue);
+        let threads: Vec<_> = (1..jobs)
+            // A thread that cannot be started only means less parallelism.
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || worker.run())
+                    .ok()
+            })
+            .collect();
+        walk(paths, |found| queue.add(found, &worker.progress));
+        queue.close();
+        let mut parts = worker.run();
+        for thread in threads {
+            parts.extend(
+                thread
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a scan thread panicked"))?,
+            );
         }
-        work();
-    });
-    progress.finish_and_clear();
-    let mut results = results
+        anyhow::Ok(parts)
+    })?;
+    worker.progress.finish_and_clear();
+    let listing = queue
+        .state
         .into_inner()
         .map_err(|_| anyhow::anyhow!("a scan thread panicked"))?;
-    results.sort_by_key(|(i, _)| *i);
-    for (i, outcome) in results {
-        let Some(target) = targets.get(i) else {
+    let mut builder = ReportBuilder::new(opts);
+    for (path, message) in listing.problems {
+        builder.add_error(&path, message);
+    }
+    // In the order the files were listed; stable, so a file's hash part
+    // stays before its scan part.
+    parts.sort_by_key(|(i, _)| *i);
+    let mut parts = parts.into_iter().peekable();
+    while let Some((i, part)) = parts.next() {
+        let Some(target) = listing.files.get(i) else {
             continue;
+        };
+        let outcome = match part {
+            Part::Whole(outcome) => outcome,
+            first => {
+                let second = parts.next_if(|(j, _)| *j == i).map(|(_, p)| p);
+                join(first, second, target)
+            }
         };
         match outcome {
             Outcome::Scanned { sha256, scan } => {
@@ -76,43 +103,203 @@ pub fn scan_paths(
     Ok(builder.build())
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Read once, hash and scan.
+    Whole,
+    /// Hash only (a big file; its scan is another task).
+    Hash,
+    /// Scan only.
+    Scan,
+}
+
+/// A task waiting in the queue: the biggest first, then in listing order.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Pending {
+    size: u64,
+    index: std::cmp::Reverse<usize>,
+    kind: std::cmp::Reverse<Kind>,
+}
+
+#[derive(Default)]
+struct Listing {
+    /// Every file found, in listing order (the report's order).
+    files: Vec<Target>,
+    /// Paths that could not be walked.
+    problems: Vec<(String, String)>,
+    pending: BinaryHeap<Pending>,
+    /// The walk is over: an empty queue means the work is done.
+    done: bool,
+}
+
+struct Queue {
+    state: Mutex<Listing>,
+    changed: Condvar,
+    split: bool,
+}
+
+impl Queue {
+    fn new(split: bool) -> Queue {
+        Queue {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            split,
+        }
+    }
+
+    fn add(&self, found: Found, progress: &ProgressBar) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        match found {
+            Found::File(target) => {
+                let index = std::cmp::Reverse(state.files.len());
+                let size = target.size;
+                progress.inc_length(size);
+                state.files.push(target);
+                let kinds: &[Kind] = if self.split && size >= SPLIT_AT {
+                    &[Kind::Hash, Kind::Scan]
+                } else {
+                    &[Kind::Whole]
+                };
+                for &kind in kinds {
+                    let kind = std::cmp::Reverse(kind);
+                    state.pending.push(Pending { size, index, kind });
+                    self.changed.notify_one();
+                }
+            }
+            Found::Problem { path, message } => state.problems.push((path, message)),
+        }
+    }
+
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.done = true;
+        }
+        self.changed.notify_all();
+    }
+
+    /// The next task, waiting for the walk if nothing is queued; `None` when
+    /// the work is done.
+    fn next(&self) -> Option<(usize, Kind, Target)> {
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if let Some(p) = state.pending.pop() {
+                let target = state.files.get(p.index.0)?.clone();
+                return Some((p.index.0, p.kind.0, target));
+            }
+            if state.done {
+                return None;
+            }
+            state = self.changed.wait(state).ok()?;
+        }
+    }
+}
+
+struct Close<'a>(&'a Queue);
+
+impl Drop for Close<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+enum Part {
+    Whole(Outcome),
+    Hash(Result<String, String>),
+    Scan(Result<ArtifactScan, String>),
+}
+
 enum Outcome {
     Scanned { sha256: String, scan: ArtifactScan },
     Unreadable(String),
 }
 
-fn scan_one(
-    target: &Target,
-    opts: &ScanOptions,
-    progress: &ProgressBar,
-    buf: &mut Vec<u8>,
-) -> Outcome {
-    // A file that fits the buffer is read once: hashed and scanned from memory.
-    if usize::try_from(target.size).is_ok_and(|n| n <= HASH_CHUNK) {
-        match read_small(target, buf) {
-            Ok(true) => {
-                progress.inc(buf.len() as u64);
-                let mut hasher = Sha256Stream::new();
-                hasher.update(buf);
-                let sha256 = hasher.finalize_hex();
-                let scan = scan_artifact(&target.display, &mut SliceSource::new(buf), opts);
-                return Outcome::Scanned { sha256, scan };
+struct Worker<'a> {
+    queue: &'a Queue,
+    opts: &'a ScanOptions,
+    progress: ProgressBar,
+}
+
+impl Worker<'_> {
+    /// Take tasks until the work is done.
+    fn run(&self) -> Vec<(usize, Part)> {
+        let mut parts = Vec::new();
+        // One read buffer per thread, grown to the largest file seen (at most HASH_CHUNK).
+        let mut buf = Vec::new();
+        while let Some((i, kind, target)) = self.queue.next() {
+            let part = match kind {
+                Kind::Whole => Part::Whole(self.whole(&target, &mut buf)),
+                Kind::Hash => Part::Hash(self.hash(&target, &mut buf)),
+                Kind::Scan => Part::Scan(self.scan(&target, &mut buf)),
+            };
+            parts.push((i, part));
+        }
+        parts
+    }
+
+    fn whole(&self, target: &Target, buf: &mut Vec<u8>) -> Outcome {
+        if usize::try_from(target.size).is_ok_and(|n| n <= HASH_CHUNK) {
+            match read_small(target, buf) {
+                Ok(true) => {
+                    self.progress.inc(buf.len() as u64);
+                    let mut hasher = Sha256Stream::new();
+                    hasher.update(buf);
+                    let sha256 = hasher.finalize_hex();
+                    let scan =
+                        scan_artifact(&target.display, &mut SliceSource::new(buf), self.opts);
+                    return Outcome::Scanned { sha256, scan };
+                }
+                // The file grew past the buffer since it was listed: stream it.
+                Ok(false) => {}
+                Err(e) => {
+                    return Outcome::Unreadable(format!("cannot read {}: {e}", target.display))
+                }
             }
-            // The file grew past the buffer since it was listed: stream it.
-            Ok(false) => {}
-            Err(e) => return Outcome::Unreadable(format!("cannot read {}: {e}", target.display)),
+        }
+        match (self.hash(target, buf), self.scan(target, buf)) {
+            (Ok(sha256), Ok(scan)) => Outcome::Scanned { sha256, scan },
+            (Err(message), _) | (_, Err(message)) => Outcome::Unreadable(message),
         }
     }
-    let sha256 = match hash_file(target, progress, buf) {
-        Ok(h) => h,
-        Err(e) => return Outcome::Unreadable(format!("cannot read {}: {e}", target.display)),
-    };
-    let mut source = match FileSource::open(&target.path) {
-        Ok(s) => s,
-        Err(e) => return Outcome::Unreadable(format!("cannot open {}: {e}", target.display)),
-    };
-    let scan = scan_artifact(&target.display, &mut source, opts);
-    Outcome::Scanned { sha256, scan }
+
+    fn hash(&self, target: &Target, buf: &mut Vec<u8>) -> Result<String, String> {
+        hash_file(target, &self.progress, buf)
+            .map_err(|e| format!("cannot read {}: {e}", target.display))
+    }
+
+    fn scan(&self, target: &Target, buf: &mut Vec<u8>) -> Result<ArtifactScan, String> {
+        // A file that fits the buffer is scanned from memory: fewer system calls.
+        if usize::try_from(target.size).is_ok_and(|n| n <= HASH_CHUNK) {
+            if let Ok(true) = read_small(target, buf) {
+                return Ok(scan_artifact(
+                    &target.display,
+                    &mut SliceSource::new(buf),
+                    self.opts,
+                ));
+            }
+        }
+        let mut source = FileSource::open(&target.path)
+            .map_err(|e| format!("cannot open {}: {e}", target.display))?;
+        Ok(scan_artifact(&target.display, &mut source, self.opts))
+    }
+}
+
+/// A file hashed and scanned as two tasks: both must have succeeded.
+fn join(first: Part, second: Option<Part>, target: &Target) -> Outcome {
+    let (mut hash, mut scan) = (None, None);
+    for part in [Some(first), second].into_iter().flatten() {
+        match part {
+            Part::Hash(h) => hash = Some(h),
+            Part::Scan(s) => scan = Some(s),
+            Part::Whole(outcome) => return outcome,
+        }
+    }
+    match (hash, scan) {
+        (Some(Ok(sha256)), Some(Ok(scan))) => Outcome::Scanned { sha256, scan },
+        (Some(Err(message)), _) | (_, Some(Err(message))) => Outcome::Unreadable(message),
+        _ => Outcome::Unreadable(format!("{} was not completely processed", target.display)),
+    }
 }
 
 /// Read the whole file into `buf` if it holds at most `HASH_CHUNK` bytes.
@@ -150,11 +337,12 @@ fn hash_file(
     Ok(hasher.finalize_hex())
 }
 
-fn progress_bar(total: u64) -> ProgressBar {
+/// A progress bar on a terminal, its length growing as files are found.
+fn progress_bar() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
     ) {

@@ -3,6 +3,7 @@
 
 mod exit_codes;
 mod folders;
+mod jobs;
 mod json_report;
 mod rules;
 mod schema;
