@@ -39,6 +39,14 @@ pub trait ByteSource {
     /// Fill `buf` from `offset`. Returns the number of bytes read, which is
     /// less than `buf.len()` only at the end of the source.
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ReadError>;
+
+    /// All the bytes, when the source already holds them in memory (a small
+    /// file read at once, a decompressed member): readers then borrow
+    /// instead of copying. `None` (the default) for files, blobs and remote
+    /// sources.
+    fn bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl<S: ByteSource + ?Sized> ByteSource for &mut S {
@@ -47,6 +55,9 @@ impl<S: ByteSource + ?Sized> ByteSource for &mut S {
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ReadError> {
         (**self).read_at(offset, buf)
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        (**self).bytes()
     }
 }
 
@@ -57,6 +68,19 @@ impl<S: ByteSource + ?Sized> ByteSource for Box<S> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ReadError> {
         (**self).read_at(offset, buf)
     }
+    fn bytes(&self) -> Option<&[u8]> {
+        (**self).bytes()
+    }
+}
+
+/// The in-memory bytes of `[offset, offset + len)`, clamped to the end, if
+/// the source holds its bytes in memory.
+pub fn borrow_window(src: &dyn ByteSource, offset: u64, len: u64) -> Option<&[u8]> {
+    let bytes = src.bytes()?;
+    let start = usize::try_from(offset).map_or(bytes.len(), |o| o.min(bytes.len()));
+    let rest = bytes.get(start..)?;
+    let n = usize::try_from(len).map_or(rest.len(), |l| l.min(rest.len()));
+    rest.get(..n)
 }
 
 /// Read the window `[offset, offset + len)`, clamped to the end of the source.
@@ -64,6 +88,9 @@ impl<S: ByteSource + ?Sized> ByteSource for Box<S> {
 /// `len` must already have been checked against a named limit by the caller:
 /// this allocates `len` bytes (or the rest of the source, if smaller).
 pub fn read_window(src: &mut dyn ByteSource, offset: u64, len: u64) -> Result<Vec<u8>, ReadError> {
+    if let Some(bytes) = borrow_window(src, offset, len) {
+        return Ok(bytes.to_vec());
+    }
     let available = src.len().saturating_sub(offset);
     let want = len.min(available);
     let want = usize::try_from(want)
@@ -113,6 +140,9 @@ impl ByteSource for SliceSource<'_> {
         }
         Ok(n)
     }
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(self.bytes)
+    }
 }
 
 /// An owned in-memory source.
@@ -138,6 +168,9 @@ impl ByteSource for VecSource {
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ReadError> {
         SliceSource::new(&self.bytes).read_at(offset, buf)
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(&self.bytes)
     }
 }
 
@@ -172,6 +205,9 @@ impl ByteSource for Window<'_> {
             return Ok(0);
         }
         self.inner.read_at(self.start.saturating_add(offset), buf)
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        borrow_window(&*self.inner, self.start, self.len)
     }
 }
 
@@ -241,12 +277,19 @@ impl io::Read for SourceReader<'_> {
             // small source costs more than reading it.
             let left = usize::try_from(self.src.len().saturating_sub(self.pos))
                 .map_or(self.chunk, |l| l.min(self.chunk));
-            self.buf.resize(left, 0);
-            let n = self
-                .src
-                .read_at(self.pos, &mut self.buf)
-                .map_err(|e| io::Error::other(e.message))?;
-            self.buf.truncate(n);
+            self.buf.clear();
+            if let Some(bytes) = borrow_window(&*self.src, self.pos, left as u64) {
+                // In memory already: one copy, no zeroing first.
+                self.buf.extend_from_slice(bytes);
+            } else {
+                self.buf.resize(left, 0);
+                let n = self
+                    .src
+                    .read_at(self.pos, &mut self.buf)
+                    .map_err(|e| io::Error::other(e.message))?;
+                self.buf.truncate(n);
+            }
+            let n = self.buf.len();
             self.buf_start = self.pos;
             if n == 0 {
                 return Ok(0);
@@ -312,5 +355,53 @@ mod tests {
         r.read_to_end(&mut tail).unwrap();
         assert_eq!(tail, data[data.len() - 3..]);
         assert!(r.seek(SeekFrom::Current(-20_000)).is_err());
+    }
+
+    /// A source that holds its bytes in memory but does not say so: reads
+    /// through it take the copying path.
+    struct Opaque<'a>(SliceSource<'a>);
+
+    impl ByteSource for Opaque<'_> {
+        fn len(&self) -> u64 {
+            self.0.len()
+        }
+        fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ReadError> {
+            self.0.read_at(offset, buf)
+        }
+    }
+
+    #[test]
+    fn windows_of_memory_borrow_the_same_bytes_they_read() {
+        let data: Vec<u8> = (0..100).collect();
+        let mut src = SliceSource::new(&data);
+        let mut outer = Window::new(&mut src, 10, 80);
+        let mut inner = Window::new(&mut outer, 70, 50);
+        assert_eq!(inner.bytes(), Some(&data[80..90]));
+        assert_eq!(borrow_window(&inner, 5, 100), Some(&data[85..90]));
+        assert_eq!(borrow_window(&inner, 50, 1), Some(&[][..]));
+        assert_eq!(read_window(&mut inner, 3, 4).unwrap(), data[83..87]);
+        let mut opaque = Opaque(SliceSource::new(&data));
+        assert_eq!(opaque.bytes(), None);
+        let w = Window::new(&mut opaque, 1, 2);
+        assert_eq!(w.bytes(), None);
+    }
+
+    #[test]
+    fn reader_gives_the_same_bytes_from_memory_and_through_reads() {
+        let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for chunk in [1, 7, 4096, 1 << 20] {
+            let mut memory = SliceSource::new(&data);
+            let mut opaque = Opaque(SliceSource::new(&data));
+            for src in [&mut memory as &mut dyn ByteSource, &mut opaque] {
+                let mut r = SourceReader::with_chunk(src, chunk);
+                r.seek(SeekFrom::Start(13)).unwrap();
+                let mut small = [0u8; 5];
+                r.read_exact(&mut small).unwrap();
+                assert_eq!(small, data[13..18]);
+                let mut rest = Vec::new();
+                r.read_to_end(&mut rest).unwrap();
+                assert_eq!(rest, data[18..], "chunk {chunk}");
+            }
+        }
     }
 }

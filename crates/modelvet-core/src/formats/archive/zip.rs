@@ -635,6 +635,9 @@ pub fn member_cap(limits: &super::ArchiveLimits, compressed: u64, budget: u64) -
 }
 
 fn crc_of(src: &mut dyn ByteSource, offset: u64, len: u64) -> Result<u32, ReadError> {
+    if let Some(bytes) = crate::source::borrow_window(src, offset, len) {
+        return Ok(crc32fast::hash(bytes));
+    }
     let mut hasher = crc32fast::Hasher::new();
     let cap = usize::try_from(len).map_or(256 * 1024, |l| l.min(256 * 1024));
     let mut buf = vec![0u8; cap];
