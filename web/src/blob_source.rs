@@ -22,6 +22,11 @@ impl BlobSource {
         Ok(BlobSource { blob, len, reader })
     }
 
+    /// The blob read.
+    pub fn blob(&self) -> &Blob {
+        &self.blob
+    }
+
     /// Read `[start, start + buf.len())` (clamped to the end) into `buf`;
     /// returns how many bytes were read.
     pub fn read_into(&self, start: u64, buf: &mut [u8]) -> Result<usize, ReadError> {

@@ -1,24 +1,29 @@
-//! The work a scan worker does for one file: hash it in slices, then run the
-//! static scanners over it. Runs inside a Web Worker (synchronous reads are
-//! allowed there), so the page stays responsive.
+//! The work a scan worker does for one file: hash it from start to end as a
+//! stream, then run the static scanners over it, reading the windows they
+//! ask for. Runs inside a Web Worker, so the page stays responsive.
 
 use crate::blob_source::BlobSource;
+use crate::blob_stream::BlobChunks;
 use crate::state::RowId;
 use crate::wire::FromWorker;
-use modelvet_core::{scan_artifact, ScanOptions, Sha256Stream};
+use modelvet_core::{scan_artifact, ByteSource, ScanOptions, Sha256Stream};
 
-/// Bytes read per slice while hashing. The worker holds one slice at a time.
-pub const HASH_CHUNK: u64 = 8 * 1024 * 1024;
+/// Bytes per read while hashing. The worker holds two buffers of this size
+/// (the stream's and its copy in wasm memory), whatever the file's size.
+pub const READ_CHUNK: u32 = 1024 * 1024;
+
+/// Progress is reported every this many bytes hashed (and at the end).
+pub const PROGRESS_STEP: u64 = 8 * 1024 * 1024;
 
 /// Hash and scan `source` as `path`, reporting through `post`.
-pub fn run(
+pub async fn run(
     id: RowId,
     path: &str,
     mut source: BlobSource,
     options: &ScanOptions,
     post: &dyn Fn(&FromWorker),
 ) {
-    let sha256 = match hash(id, &source, post) {
+    let sha256 = match hash(id, &source, post).await {
         Ok(sha256) => sha256,
         Err(message) => {
             post(&FromWorker::Failed { id, message });
@@ -30,24 +35,40 @@ pub fn run(
     post(&FromWorker::Scanned { id, scan });
 }
 
-fn hash(id: RowId, source: &BlobSource, post: &dyn Fn(&FromWorker)) -> Result<String, String> {
-    use modelvet_core::ByteSource;
+async fn hash(
+    id: RowId,
+    source: &BlobSource,
+    post: &dyn Fn(&FromWorker),
+) -> Result<String, String> {
     let len = source.len();
     let mut hasher = Sha256Stream::new();
-    let mut buf = vec![0u8; usize::try_from(HASH_CHUNK.min(len)).unwrap_or(0)];
+    let chunk = u32::try_from(len).map_or(READ_CHUNK, |l| l.clamp(1, READ_CHUNK));
+    let mut chunks = BlobChunks::new(source.blob(), chunk)?;
+    let mut buf = vec![0u8; chunk as usize];
     let mut offset = 0u64;
-    while offset < len {
-        let n = source
-            .read_into(offset, &mut buf)
+    let mut report_at = PROGRESS_STEP;
+    loop {
+        let n = chunks
+            .next_into(&mut buf)
+            .await
             .map_err(|e| format!("cannot read at byte {offset}: {e}"))?;
         if n == 0 {
-            return Err(format!(
-                "the file ended at byte {offset} although it was {len} bytes long"
-            ));
+            break;
         }
         hasher.update(buf.get(..n).unwrap_or_default());
         offset = offset.saturating_add(n as u64);
-        post(&FromWorker::Progress { id, hashed: offset });
+        if offset >= report_at || offset == len {
+            post(&FromWorker::Progress { id, hashed: offset });
+            report_at = (offset / PROGRESS_STEP)
+                .saturating_add(1)
+                .saturating_mul(PROGRESS_STEP);
+        }
+    }
+    if offset != len {
+        return Err(format!(
+            "the file was {len} bytes long when it was dropped but {offset} bytes were read; \
+             was it changed in the meantime?"
+        ));
     }
     Ok(hasher.finalize_hex())
 }

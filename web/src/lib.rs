@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod blob_source;
+pub mod blob_stream;
 pub mod components;
 pub mod download;
 pub mod entries;

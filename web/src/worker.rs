@@ -3,6 +3,9 @@
 use crate::blob_source::BlobSource;
 use crate::wire::{job, FromWorker};
 use modelvet_core::ScanOptions;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
@@ -15,10 +18,17 @@ pub fn start() {
         // A failed post means the page is gone; nothing left to tell.
         let _ = post_scope.post_message(&JsValue::from_str(&msg.to_json()));
     });
-    let handler_post = post.clone();
-    let options = ScanOptions::default();
+    let jobs = Rc::new(Jobs {
+        queue: RefCell::default(),
+        busy: Cell::new(false),
+        options: ScanOptions::default(),
+        post: post.clone(),
+    });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        handle(&event.data(), &options, &*handler_post);
+        jobs.queue.borrow_mut().push_back(event.data());
+        if !jobs.busy.replace(true) {
+            wasm_bindgen_futures::spawn_local(drain(jobs.clone()));
+        }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
@@ -26,7 +36,26 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
-fn handle(data: &JsValue, options: &ScanOptions, post: &dyn Fn(&FromWorker)) {
+/// Jobs received and not yet done. Hashing waits on the browser's reads, so
+/// a job spans several turns of the event loop; the page sends one job at a
+/// time, and one that arrived early would wait here.
+struct Jobs {
+    queue: RefCell<VecDeque<JsValue>>,
+    busy: Cell<bool>,
+    options: ScanOptions,
+    post: Rc<dyn Fn(&FromWorker)>,
+}
+
+async fn drain(jobs: Rc<Jobs>) {
+    loop {
+        let next = jobs.queue.borrow_mut().pop_front();
+        let Some(data) = next else { break };
+        handle(&data, &jobs.options, &*jobs.post).await;
+    }
+    jobs.busy.set(false);
+}
+
+async fn handle(data: &JsValue, options: &ScanOptions, post: &dyn Fn(&FromWorker)) {
     let get = |key: &str| js_sys::Reflect::get(data, &JsValue::from_str(key)).ok();
     let Some(id) = get(job::ID).and_then(|v| v.as_f64()) else {
         return;
@@ -43,7 +72,7 @@ fn handle(data: &JsValue, options: &ScanOptions, post: &dyn Fn(&FromWorker)) {
         return;
     };
     match BlobSource::new(blob) {
-        Ok(source) => crate::job::run(id, &path, source, options, post),
+        Ok(source) => crate::job::run(id, &path, source, options, post).await,
         Err(e) => post(&FromWorker::Failed {
             id,
             message: format!("cannot read the file in a worker: {e}"),

@@ -13,7 +13,8 @@ use modelvet_core::hash::sha256_hex;
 use modelvet_core::{ByteSource, Format, ScanOptions};
 use modelvet_testkit::safetensors::{build, Tensor};
 use modelvet_web::blob_source::BlobSource;
-use modelvet_web::job::{run, HASH_CHUNK};
+use modelvet_web::blob_stream::BlobChunks;
+use modelvet_web::job::{run, PROGRESS_STEP, READ_CHUNK};
 use modelvet_web::wire::FromWorker;
 use std::cell::RefCell;
 use wasm_bindgen_test::*;
@@ -26,9 +27,9 @@ fn blob_of(bytes: &[u8]) -> Blob {
     Blob::new_with_u8_array_sequence(&parts).unwrap()
 }
 
-/// A real safetensors file larger than two hash slices.
+/// A real safetensors file larger than two progress steps.
 fn big_safetensors() -> Vec<u8> {
-    let len = (2 * HASH_CHUNK + 12_345) as usize / 4 * 4;
+    let len = (2 * PROGRESS_STEP + 12_345) as usize / 4 * 4;
     let data: Vec<u8> = (0..len).map(|i| (i * 7 % 253) as u8).collect();
     build(
         &[Tensor {
@@ -42,7 +43,7 @@ fn big_safetensors() -> Vec<u8> {
 }
 
 #[wasm_bindgen_test]
-fn hashes_in_slices_then_scans() {
+async fn hashes_as_a_stream_then_scans() {
     let bytes = big_safetensors();
     let posted = RefCell::new(Vec::new());
     let source = BlobSource::new(blob_of(&bytes)).unwrap();
@@ -53,7 +54,8 @@ fn hashes_in_slices_then_scans() {
         source,
         &ScanOptions::default(),
         &|m: &FromWorker| posted.borrow_mut().push(m.clone()),
-    );
+    )
+    .await;
     let posted = posted.into_inner();
 
     let progress: Vec<u64> = posted
@@ -63,10 +65,10 @@ fn hashes_in_slices_then_scans() {
             _ => None,
         })
         .collect();
-    // One message per slice, strictly increasing, ending at the file size.
+    // One message per progress step, strictly increasing, ending at the file size.
     assert_eq!(
         progress.len() as u64,
-        (bytes.len() as u64).div_ceil(HASH_CHUNK)
+        (bytes.len() as u64).div_ceil(PROGRESS_STEP)
     );
     assert!(progress.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(progress.last().copied(), Some(bytes.len() as u64));
@@ -98,7 +100,7 @@ fn read_at_clamps_to_the_end() {
 }
 
 #[wasm_bindgen_test]
-fn an_empty_file_hashes_to_the_empty_digest() {
+async fn an_empty_file_hashes_to_the_empty_digest() {
     let posted = RefCell::new(Vec::new());
     let source = BlobSource::new(blob_of(&[])).unwrap();
     run(
@@ -107,7 +109,8 @@ fn an_empty_file_hashes_to_the_empty_digest() {
         source,
         &ScanOptions::default(),
         &|m: &FromWorker| posted.borrow_mut().push(m.clone()),
-    );
+    )
+    .await;
     let posted = posted.into_inner();
     assert!(posted.contains(&FromWorker::Hashed {
         id: 1,
@@ -117,4 +120,36 @@ fn an_empty_file_hashes_to_the_empty_digest() {
         posted.last(),
         Some(FromWorker::Scanned { id: 1, .. })
     ));
+}
+
+/// Every byte, once, in order, at sizes around the read size.
+#[wasm_bindgen_test]
+async fn chunks_concatenate_to_the_blob() {
+    let chunk = READ_CHUNK as usize;
+    for len in [1, chunk - 1, chunk, chunk + 1, 3 * chunk + 7] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        let mut chunks = BlobChunks::new(&blob_of(&bytes), READ_CHUNK).unwrap();
+        let mut out = vec![0u8; chunk];
+        let mut all = Vec::with_capacity(len);
+        loop {
+            let n = chunks.next_into(&mut out).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&out[..n]);
+        }
+        assert_eq!(all.len(), len);
+        assert!(all == bytes, "bytes differ for a blob of {len}");
+        // Reading past the end stays at the end.
+        assert_eq!(chunks.next_into(&mut out).await, Ok(0));
+    }
+}
+
+/// A file whose chunks do not fit the caller's buffer is refused, not cut.
+#[wasm_bindgen_test]
+async fn a_short_output_buffer_is_an_error() {
+    let bytes = vec![7u8; 4096];
+    let mut chunks = BlobChunks::new(&blob_of(&bytes), 4096).unwrap();
+    let mut out = vec![0u8; 100];
+    assert!(chunks.next_into(&mut out).await.is_err());
 }
