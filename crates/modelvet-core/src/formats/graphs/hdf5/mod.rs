@@ -1,12 +1,14 @@
 //! A bounds-checked reader of the parts of HDF5 that Keras and h5py write,
 //! without libhdf5: the superblock (versions 0–3, found at 0, 512, 1024, ...),
 //! object headers (versions 1 and 2, with continuation blocks) and the root
-//! group's compact attributes, whose string values may be fixed-length or
+//! group's attributes, whose string values may be fixed-length or
 //! variable-length (stored in global heap collections).
 //!
-//! Dense attribute storage (a fractal heap, used when an object has many or
-//! large attributes) is detected and reported as not read: the scan fails
-//! closed rather than vouching for attributes it did not see.
+//! Attributes and links are read from compact storage (header messages) and
+//! from dense storage (a fractal heap indexed by a version 2 B-tree, used when
+//! an object has many or large attributes or a group many links). Filtered
+//! heaps and shared messages are reported as not read: the scan fails closed
+//! rather than vouching for what it did not see.
 
 use super::content::leaves_model;
 use super::keras::{self, ConfigSummary};
@@ -20,6 +22,9 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 mod attribute;
+mod btree2;
+mod dense;
+mod heap;
 mod tree;
 
 pub use tree::{Reach, Tree};
@@ -303,6 +308,10 @@ pub struct File<'s> {
     header_bytes: u64,
     /// Header blocks already read for the object being read (cycles).
     header_blocks: std::collections::BTreeSet<u64>,
+    /// Fractal heap blocks and version 2 B-tree nodes visited in the file.
+    heap_blocks: u64,
+    /// Version 2 B-tree records read in the file.
+    heap_objects: u64,
 }
 
 impl<'s> File<'s> {
@@ -316,6 +325,8 @@ impl<'s> File<'s> {
             heaps: BTreeMap::new(),
             header_bytes: 0,
             header_blocks: std::collections::BTreeSet::new(),
+            heap_blocks: 0,
+            heap_objects: 0,
         })
     }
 
@@ -348,7 +359,8 @@ impl<'s> File<'s> {
         self.attributes(root)
     }
 
-    /// The compact attributes of the object whose header is at `addr` (absolute).
+    /// The attributes (compact and dense) of the object whose header is at
+    /// `addr` (absolute).
     pub fn attributes(&mut self, addr: u64) -> Result<Vec<Attribute>, H5Error> {
         let messages = self.messages(addr)?;
         let mut out = Vec::new();
@@ -363,28 +375,11 @@ impl<'s> File<'s> {
                     }
                     out.push(self.attribute(m)?);
                 }
-                MSG_ATTRIBUTE_INFO => self.attribute_info(m)?,
+                MSG_ATTRIBUTE_INFO => out.extend(self.dense_attributes(m)?),
                 _ => {}
             }
         }
         Ok(out)
-    }
-
-    fn attribute_info(&mut self, m: &Message) -> Result<(), H5Error> {
-        let mut c = Cur::new(&m.data);
-        let short = || bad(m.at, "attribute info message is truncated");
-        let _version = c.u8().ok_or_else(short)?;
-        let flags = c.u8().ok_or_else(short)?;
-        if flags & 1 != 0 {
-            c.skip(2).ok_or_else(short)?;
-        }
-        let heap = c.uint(usize::from(self.sb.offset_size)).ok_or_else(short)?;
-        if !is_undefined(heap, self.sb.offset_size) {
-            return Err(H5Error::Unsupported(
-                "attributes in dense storage (fractal heap) are not read".into(),
-            ));
-        }
-        Ok(())
     }
 
     /// All messages of the object header at `addr`, following continuations.
