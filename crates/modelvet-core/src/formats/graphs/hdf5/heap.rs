@@ -311,6 +311,7 @@ impl File<'_> {
         }
         let root = self.address(heap.addr, heap.root)?;
         if heap.root_rows == 0 {
+            self.visit_heap_block(root)?;
             out.insert(0, (root, heap.start));
             return Ok(out);
         }
