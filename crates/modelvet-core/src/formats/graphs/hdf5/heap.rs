@@ -395,3 +395,7 @@ impl File<'_> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+#[path = "heap_tests.rs"]
+mod tests;
