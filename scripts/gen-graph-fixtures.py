@@ -331,7 +331,7 @@ def hdf5_fixtures():
     with h5py.File(OUT / "hdf5" / "userblock.h5", "w", userblock_size=512) as f:
         f.attrs["model_config"] = json.dumps(config)
     # More attributes than compact storage holds: libhdf5 moves them to dense
-    # storage (a fractal heap), which the reader reports as not read.
+    # storage (a fractal heap indexed by a version 2 B-tree).
     with h5py.File(OUT / "hdf5" / "dense_attrs.h5", "w", libver="latest") as f:
         for i in range(12):
             f.attrs[f"a{i}"] = f"value {i}"

@@ -218,3 +218,29 @@ fn dense_limits_fail_closed() {
     // Below every limit: the same files read.
     clean(&scan("x.h5", fixture!("hdf5/dense_keras_huge.h5")));
 }
+
+#[test]
+fn heap_shared_by_two_groups_is_malformed() {
+    // The root group's Link Info message (compact: no heap) is made to name
+    // model_weights' heap and name index, whose links would be read twice.
+    let mut bytes = fixture!("hdf5/dense_links.h5").to_vec();
+    let info = find(&bytes, b"\x02\x12\x00\x00\x00\x00\xff\xff") + 4;
+    assert_eq!(&bytes[info + 2..info + 18], &[0xff; 16]);
+    let heap = find(&bytes, b"FRHP") as u64;
+    let names = find(&bytes, b"BTHD\x00\x05") as u64;
+    put_u64(&mut bytes, info + 2, heap);
+    put_u64(&mut bytes, info + 10, names);
+    malformed(&scan("x.h5", &bytes), "dense storage of two objects");
+}
+
+#[test]
+fn dense_messages_count_against_the_bytes_kept_per_object() {
+    // Each message fits (the largest is the 4,544-byte model_config, the
+    // global heap collection is 4,096 bytes) but together they do not.
+    let mut opts = ScanOptions::default();
+    opts.limits.graphs.max_hdf5_attribute_bytes = 4560;
+    let s = scan_with("x.h5", fixture!("hdf5/dense_keras_huge.h5"), &opts);
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+    error(&s, "graphs.max_hdf5_attribute_bytes");
+    error(&s, "dense storage messages");
+}

@@ -5,6 +5,7 @@
 //! message it is, exactly as in compact storage.
 
 use super::btree2::{ATTRIBUTE_NAMES, LINK_NAMES};
+use super::heap::Heap;
 use super::{bad, is_undefined, Attribute, Cur, File, H5Error, Message, MSG_ATTRIBUTE};
 
 /// Name index record of an attribute: heap ID, then message flags (1),
@@ -20,8 +21,9 @@ impl File<'_> {
         let Some((heap, names)) = self.dense_info(m, 2, "attribute info")? else {
             return Ok(Vec::new());
         };
-        let mut heap = self.fractal_heap(m.at, heap)?;
+        let mut heap = self.dense_heap(m.at, heap)?;
         let records = self.btree2_records(m.at, names, ATTRIBUTE_NAMES)?;
+        let mut kept = 0u64;
         let id_len = records
             .size
             .checked_sub(ATTRIBUTE_RECORD_TAIL)
@@ -40,6 +42,7 @@ impl File<'_> {
                 )));
             }
             let (at, data) = self.heap_object(&mut heap, id)?;
+            self.keep(&mut kept, &data, at)?;
             out.push(self.attribute(&Message {
                 kind: MSG_ATTRIBUTE,
                 flags,
@@ -56,8 +59,9 @@ impl File<'_> {
         let Some((heap, names)) = self.dense_info(m, 8, "link info")? else {
             return Ok(Vec::new());
         };
-        let mut heap = self.fractal_heap(m.at, heap)?;
+        let mut heap = self.dense_heap(m.at, heap)?;
         let records = self.btree2_records(m.at, names, LINK_NAMES)?;
+        let mut kept = 0u64;
         if records.size <= LINK_RECORD_HEAD {
             return Err(bad(m.at, "link name index records are too short"));
         }
@@ -66,9 +70,41 @@ impl File<'_> {
             let id = r
                 .get(LINK_RECORD_HEAD..)
                 .ok_or_else(|| bad(m.at, "link name index record is truncated"))?;
-            out.push(self.heap_object(&mut heap, id)?);
+            let (at, data) = self.heap_object(&mut heap, id)?;
+            self.keep(&mut kept, &data, at)?;
+            out.push((at, data));
         }
         Ok(out)
+    }
+
+    /// The fractal heap of one object's dense storage. Each object has its
+    /// own: a heap named twice would have its objects read again and again.
+    fn dense_heap(&mut self, at: u64, rel: u64) -> Result<Heap, H5Error> {
+        let heap = self.fractal_heap(at, rel)?;
+        if !self.dense_heaps.insert(heap.addr) {
+            return Err(bad(
+                at,
+                format!(
+                    "the fractal heap at byte {} holds the dense storage of two objects",
+                    heap.addr
+                ),
+            ));
+        }
+        Ok(heap)
+    }
+
+    /// Count an object's heap messages against the bytes kept per object,
+    /// as for the messages of its header.
+    fn keep(&self, kept: &mut u64, data: &[u8], at: u64) -> Result<(), H5Error> {
+        *kept = kept.saturating_add(data.len() as u64);
+        if *kept > self.limits.max_hdf5_attribute_bytes {
+            return Err(H5Error::Limit(
+                "graphs.max_hdf5_attribute_bytes",
+                self.limits.max_hdf5_attribute_bytes,
+                format!("in the dense storage messages read up to byte {at}"),
+            ));
+        }
+        Ok(())
     }
 
     /// The fractal heap and name index addresses (relative) of an Attribute

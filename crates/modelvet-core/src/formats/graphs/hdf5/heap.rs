@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What a fractal heap header says, and what was learnt of its blocks.
 pub(super) struct Heap {
     /// Absolute address of the header.
-    addr: u64,
+    pub addr: u64,
     /// Relative address of the header, as blocks name it.
     rel: u64,
     id_len: usize,

@@ -309,6 +309,8 @@ pub struct File<'s> {
     heap_blocks: u64,
     /// Version 2 B-tree records read in the file.
     heap_objects: u64,
+    /// Fractal heaps of dense storage already read (each object has its own).
+    dense_heaps: std::collections::BTreeSet<u64>,
 }
 
 impl<'s> File<'s> {
@@ -324,6 +326,7 @@ impl<'s> File<'s> {
             header_blocks: std::collections::BTreeSet::new(),
             heap_blocks: 0,
             heap_objects: 0,
+            dense_heaps: std::collections::BTreeSet::new(),
         })
     }
 
@@ -359,6 +362,7 @@ impl<'s> File<'s> {
     /// The attributes (compact and dense) of the object whose header is at
     /// `addr` (absolute).
     pub fn attributes(&mut self, addr: u64) -> Result<Vec<Attribute>, H5Error> {
+        self.dense_heaps.clear();
         let messages = self.messages(addr)?;
         let mut out = Vec::new();
         for m in &messages {

@@ -49,6 +49,7 @@ impl File<'_> {
     pub fn walk(&mut self) -> Result<Tree, H5Error> {
         let mut tree = Tree::default();
         let mut seen = BTreeSet::new();
+        self.dense_heaps.clear();
         let mut queue = VecDeque::from([(self.sb.root, String::new())]);
         while let Some((addr, path)) = queue.pop_front() {
             if !seen.insert(addr) {
