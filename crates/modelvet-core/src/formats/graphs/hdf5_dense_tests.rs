@@ -84,7 +84,8 @@ fn real_dense_keras_huge_config_is_read_and_clean() {
 
 #[test]
 fn real_dense_links_external_link_is_caught() {
-    // 77 links in an indirect-rooted heap with a two-level name index.
+    // 76 links (w0..w9, alias_00..alias_63, bias, soft) in a heap whose
+    // root is an indirect block, indexed by a two-level B-tree.
     let s = scan("model.h5", fixture!("hdf5/dense_links.h5"));
     let f = only(&s, "hdf5-external-link");
     assert_eq!(f.location.to_string(), "/model_weights/bias");
@@ -93,6 +94,14 @@ fn real_dense_links_external_link_is_caught() {
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     // Root, model_weights, w0..w9.
     assert_eq!(s.facts["hdf5_objects"], 12);
+    // Every record of the name index is read: exactly 76.
+    let mut opts = ScanOptions::default();
+    opts.limits.graphs.max_hdf5_heap_objects = 76;
+    let s = scan_with("model.h5", fixture!("hdf5/dense_links.h5"), &opts);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    opts.limits.graphs.max_hdf5_heap_objects = 75;
+    let s = scan_with("model.h5", fixture!("hdf5/dense_links.h5"), &opts);
+    error(&s, "graphs.max_hdf5_heap_objects");
 }
 
 #[test]
