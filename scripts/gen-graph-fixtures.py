@@ -21,8 +21,13 @@ environment (its protobuf and Keras pins differ):
 Only `saved_model.pb`, `fingerprint.pb` and `variables/variables.index` are
 kept; the graphs are traced, never run.
 
+The HDF5 dense-storage fixtures need only h5py and numpy, and read the
+model configuration of keras/lambda.h5:
+
+    /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py --hdf5-dense
+
 The versions used are written to tests/fixtures/graphs/VERSIONS.txt (and
-VERSIONS-tensorflow.txt).
+VERSIONS-tensorflow.txt, VERSIONS-hdf5-dense.txt).
 """
 
 import json
@@ -102,6 +107,83 @@ if "--tensorflow" in sys.argv:
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
+
+
+def dense_file(path, attrs_dense=True):
+    """A file in the latest format whose root group keeps every attribute in
+    dense storage (a fractal heap indexed by a v2 B-tree), as libhdf5 does
+    for objects with many or large attributes."""
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    if attrs_dense:
+        fcpl.set_attr_phase_change(0, 0)
+    fid = h5py.h5f.create(str(path).encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)
+    return h5py.File(fid)
+
+
+def hdf5_dense_fixtures():
+    """Dense attribute and link storage (run with --hdf5-dense; needs only h5py
+    and numpy). Versions go to tests/fixtures/graphs/VERSIONS-hdf5-dense.txt."""
+    out = OUT / "hdf5"
+    # The real Keras 3 configuration with a Lambda layer (marshalled bytecode
+    # of `lambda t: t * 2`), from keras/lambda.h5, with every root attribute
+    # in dense storage: model_config is a managed heap object.
+    with h5py.File(OUT / "keras" / "lambda.h5", "r") as src:
+        lambda_attrs = {k: src.attrs[k] for k in ("backend", "keras_version", "model_config")}
+    with dense_file(out / "dense_keras_lambda.h5") as f:
+        for k, v in lambda_attrs.items():
+            f.attrs[k] = v
+        f.create_group("model_weights").attrs["layer_names"] = [b"dense_3", b"lambda_1"]
+    # A benign Sequential configuration above 4 KiB, the largest managed
+    # object of libhdf5's attribute heaps, written as bytes (a fixed-length
+    # string, as Keras 2 did): the model_config attribute message is a huge
+    # object, stored outside the heap and found through the huge-object B-tree.
+    layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, 4], "name": "input"}}]
+    for i in range(48):
+        layers.append({"class_name": "Dense", "config": {"name": f"dense_{i}", "units": 4, "activation": "relu"}})
+    config = {"class_name": "Sequential", "config": {"name": "seq", "layers": layers}}
+    text = json.dumps(config)
+    assert 4096 < len(text) < 8192, len(text)
+    with dense_file(out / "dense_keras_huge.h5") as f:
+        f.attrs["backend"] = "jax"
+        f.attrs["keras_version"] = "3.15.1"
+        f.attrs["model_config"] = np.bytes_(text.encode("utf8"))
+    # More links than compact storage holds (8): the group's links move to
+    # dense storage; one of them is an external link, one a soft link.
+    with dense_file(out / "dense_links.h5", attrs_dense=False) as f:
+        f.attrs["note"] = "dense links"
+        g = f.create_group("model_weights")
+        for i in range(10):
+            g.create_dataset(f"w{i}", data=np.full(2, i, dtype="u1"))
+        # Enough soft links that the heap's root becomes an indirect block
+        # of several direct blocks and the name index a two-level B-tree.
+        for i in range(64):
+            g[f"alias_{i:02d}"] = h5py.SoftLink(f"/model_weights/w{i % 10}")
+        g["bias"] = h5py.ExternalLink("../../../../etc/passwd", "/")
+        g["soft"] = h5py.SoftLink("/model_weights/w0")
+        for i in range(12):
+            g.attrs[f"a{i}"] = f"value {i}"
+    # The same shape without the external link: nothing to report.
+    with dense_file(out / "dense_links_benign.h5", attrs_dense=False) as f:
+        g = f.create_group("model_weights")
+        for i in range(10):
+            g.create_dataset(f"w{i}", data=np.full(2, i, dtype="u1"))
+        g["soft"] = h5py.SoftLink("/model_weights/w0")
+    with open(OUT / "VERSIONS-hdf5-dense.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --hdf5-dense\n")
+        f.write(f"python {platform.python_version()}\nh5py {h5py.__version__}\n")
+        f.write(f"hdf5 {h5py.version.hdf5_version}\nnumpy {np.__version__}\n")
+    for name in ("dense_keras_lambda.h5", "dense_keras_huge.h5", "dense_links.h5", "dense_links_benign.h5"):
+        size = (out / name).stat().st_size
+        print(f"{size:8d} hdf5/{name}")
+        assert size < 16 * 1024, name
+
+
+if "--hdf5-dense" in sys.argv:
+    hdf5_dense_fixtures()
+    sys.exit(0)
+
 import onnx  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
 
@@ -249,7 +331,7 @@ def hdf5_fixtures():
     with h5py.File(OUT / "hdf5" / "userblock.h5", "w", userblock_size=512) as f:
         f.attrs["model_config"] = json.dumps(config)
     # More attributes than compact storage holds: libhdf5 moves them to dense
-    # storage (a fractal heap), which the reader reports as not read.
+    # storage (a fractal heap indexed by a version 2 B-tree).
     with h5py.File(OUT / "hdf5" / "dense_attrs.h5", "w", libver="latest") as f:
         for i in range(12):
             f.attrs[f"a{i}"] = f"value {i}"

@@ -72,6 +72,18 @@ pub struct GraphLimits {
     pub max_hdf5_attribute_bytes: u64,
     /// Most HDF5 objects (groups, datasets, B-tree nodes) walked. Default 1,000,000.
     pub max_hdf5_objects: u64,
+    /// Most fractal heap blocks and version 2 B-tree nodes visited in one HDF5
+    /// file (dense attribute and link storage). Default 1,000,000.
+    pub max_hdf5_heap_blocks: u64,
+    /// Most records read from version 2 B-trees (attributes and links in dense
+    /// storage, huge heap objects) in one HDF5 file. Default 1,000,000.
+    pub max_hdf5_heap_objects: u64,
+    /// Largest single fractal heap object (an attribute or link message,
+    /// managed or huge) read. Default 64 MiB.
+    pub max_hdf5_heap_object_bytes: u64,
+    /// Deepest nesting of fractal heap indirect blocks, and most levels of a
+    /// version 2 B-tree. Default 16.
+    pub max_hdf5_heap_depth: u32,
 }
 
 impl Default for GraphLimits {
@@ -87,6 +99,10 @@ impl Default for GraphLimits {
             max_hdf5_continuations: 256,
             max_hdf5_attribute_bytes: 64 * 1024 * 1024,
             max_hdf5_objects: 1_000_000,
+            max_hdf5_heap_blocks: 1_000_000,
+            max_hdf5_heap_objects: 1_000_000,
+            max_hdf5_heap_object_bytes: 64 * 1024 * 1024,
+            max_hdf5_heap_depth: 16,
         }
     }
 }
@@ -136,6 +152,8 @@ pub fn scan_keras_archive(
     keras::scan_archive(src, dir, ctx)
 }
 
+#[cfg(test)]
+mod hdf5_dense_tests;
 #[cfg(test)]
 mod hdf5_tests;
 #[cfg(test)]

@@ -1,27 +1,29 @@
 //! A bounds-checked reader of the parts of HDF5 that Keras and h5py write,
 //! without libhdf5: the superblock (versions 0–3, found at 0, 512, 1024, ...),
 //! object headers (versions 1 and 2, with continuation blocks) and the root
-//! group's compact attributes, whose string values may be fixed-length or
+//! group's attributes, whose string values may be fixed-length or
 //! variable-length (stored in global heap collections).
 //!
-//! Dense attribute storage (a fractal heap, used when an object has many or
-//! large attributes) is detected and reported as not read: the scan fails
-//! closed rather than vouching for attributes it did not see.
+//! Attributes and links are read from compact storage (header messages) and
+//! from dense storage (a fractal heap indexed by a version 2 B-tree, used when
+//! an object has many or large attributes or a group many links). Filtered
+//! heaps and shared messages are reported as not read: the scan fails closed
+//! rather than vouching for what it did not see.
 
-use super::content::leaves_model;
-use super::keras::{self, ConfigSummary};
 use super::GraphLimits;
-use crate::finding::{abbreviate, Location};
 use crate::rule::Rule;
-use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{read_window, ByteSource, ReadError};
-use serde_json::json;
 use std::collections::BTreeMap;
 
 mod attribute;
+mod btree2;
+mod dense;
+mod heap;
+mod report;
 mod tree;
 
+pub use report::scan;
 pub use tree::{Reach, Tree};
 
 /// The HDF5 structures could not be read.
@@ -303,6 +305,12 @@ pub struct File<'s> {
     header_bytes: u64,
     /// Header blocks already read for the object being read (cycles).
     header_blocks: std::collections::BTreeSet<u64>,
+    /// Fractal heap blocks and version 2 B-tree nodes visited in the file.
+    heap_blocks: u64,
+    /// Version 2 B-tree records read in the file.
+    heap_objects: u64,
+    /// Fractal heaps of dense storage already read (each object has its own).
+    dense_heaps: std::collections::BTreeSet<u64>,
 }
 
 impl<'s> File<'s> {
@@ -316,6 +324,9 @@ impl<'s> File<'s> {
             heaps: BTreeMap::new(),
             header_bytes: 0,
             header_blocks: std::collections::BTreeSet::new(),
+            heap_blocks: 0,
+            heap_objects: 0,
+            dense_heaps: std::collections::BTreeSet::new(),
         })
     }
 
@@ -348,8 +359,10 @@ impl<'s> File<'s> {
         self.attributes(root)
     }
 
-    /// The compact attributes of the object whose header is at `addr` (absolute).
+    /// The attributes (compact and dense) of the object whose header is at
+    /// `addr` (absolute).
     pub fn attributes(&mut self, addr: u64) -> Result<Vec<Attribute>, H5Error> {
+        self.dense_heaps.clear();
         let messages = self.messages(addr)?;
         let mut out = Vec::new();
         for m in &messages {
@@ -363,28 +376,11 @@ impl<'s> File<'s> {
                     }
                     out.push(self.attribute(m)?);
                 }
-                MSG_ATTRIBUTE_INFO => self.attribute_info(m)?,
+                MSG_ATTRIBUTE_INFO => out.extend(self.dense_attributes(m)?),
                 _ => {}
             }
         }
         Ok(out)
-    }
-
-    fn attribute_info(&mut self, m: &Message) -> Result<(), H5Error> {
-        let mut c = Cur::new(&m.data);
-        let short = || bad(m.at, "attribute info message is truncated");
-        let _version = c.u8().ok_or_else(short)?;
-        let flags = c.u8().ok_or_else(short)?;
-        if flags & 1 != 0 {
-            c.skip(2).ok_or_else(short)?;
-        }
-        let heap = c.uint(usize::from(self.sb.offset_size)).ok_or_else(short)?;
-        if !is_undefined(heap, self.sb.offset_size) {
-            return Err(H5Error::Unsupported(
-                "attributes in dense storage (fractal heap) are not read".into(),
-            ));
-        }
-        Ok(())
     }
 
     /// All messages of the object header at `addr`, following continuations.
@@ -575,123 +571,5 @@ impl<'s> File<'s> {
             data: data.to_vec(),
         });
         Ok(())
-    }
-}
-
-/// Keras' root attributes holding JSON.
-const CONFIG_ATTRIBUTES: &[&str] = &["model_config", "training_config"];
-
-/// Scan an HDF5 file: read the root group's attributes and analyse the Keras
-/// configuration they hold.
-pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadError> {
-    let limits = ctx.limits().graphs.clone();
-    let mut file = match File::open(src, &limits) {
-        Ok(file) => file,
-        Err(e) => return report_error(ctx, e, "the file was not read"),
-    };
-    let sb = file.sb.clone();
-    let attrs = match file.root_attributes() {
-        Ok(attrs) => attrs,
-        Err(H5Error::Unsupported(what)) => {
-            ctx.error(format!(
-                "HDF5 root group: {what}; a Keras configuration there was not analysed"
-            ));
-            Vec::new()
-        }
-        Err(e) => return report_error(ctx, e, "the file's attributes were not read"),
-    };
-    let names: Vec<String> = attrs.iter().map(|a| abbreviate(&a.name, 80)).collect();
-    ctx.fact(
-        "hdf5",
-        json!({"superblock_version": sb.version, "user_block": sb.offset, "root_attributes": names}),
-    );
-    let mut summary = ConfigSummary::default();
-    for attr in &attrs {
-        let AttrValue::Strings(values) = &attr.value else {
-            continue;
-        };
-        let first = values.first().map(String::as_str).unwrap_or_default();
-        match attr.name.as_str() {
-            "keras_version" => summary.keras_version = Some(abbreviate(first, 60)),
-            "backend" => summary.backend = Some(abbreviate(first, 60)),
-            name if CONFIG_ATTRIBUTES.contains(&name) => {
-                let origin = format!("attribute `{name}`");
-                keras::analyze_json(
-                    ctx,
-                    first.as_bytes(),
-                    keras::Origin::new(&origin),
-                    &mut summary,
-                );
-            }
-            _ => {}
-        }
-    }
-    summary.report(ctx, "keras");
-    match file.walk() {
-        Ok(tree) => {
-            ctx.fact("hdf5_objects", json!(tree.objects));
-            report_reaches(ctx, &tree.reaches);
-        }
-        Err(e) => report_error(ctx, e, "the file's objects were not all checked")?,
-    }
-    Ok(())
-}
-
-fn report_error(ctx: &mut ScanCtx<'_>, e: H5Error, consequence: &str) -> Result<(), ReadError> {
-    match e {
-        H5Error::Read(e) => return Err(e),
-        H5Error::Malformed(at, what) => {
-            let f = ctx.finding(
-                &HDF5_MALFORMED,
-                Location::ByteRange {
-                    start: at,
-                    end: at.saturating_add(1),
-                },
-                format!("{what}; {consequence}"),
-            );
-            ctx.push(f);
-        }
-        H5Error::Limit(name, value, what) => ctx.limit_hit(name, value, &what),
-        H5Error::Unsupported(what) => ctx.error(format!("HDF5: {what}; {consequence}")),
-    }
-    Ok(())
-}
-
-fn report_reaches(ctx: &mut ScanCtx<'_>, reaches: &[Reach]) {
-    for reach in reaches {
-        let f = match reach {
-            Reach::ExternalLink { path, file, object } => ctx
-                .finding(
-                    &HDF5_EXTERNAL_LINK,
-                    Location::GraphNode { path: path.clone() },
-                    format!(
-                        "`{}` is an external link to `{}` in file `{}`",
-                        abbreviate(path, 120),
-                        abbreviate(object, 120),
-                        abbreviate(file, 200)
-                    ),
-                )
-                .with_evidence(abbreviate(file, 200)),
-            Reach::ExternalStorage { path, files } => {
-                let outside = files.iter().any(|f| leaves_model(f));
-                let shown: Vec<String> = files.iter().take(8).map(|f| abbreviate(f, 200)).collect();
-                let f = ctx
-                    .finding(
-                        &HDF5_EXTERNAL_STORAGE,
-                        Location::GraphNode { path: path.clone() },
-                        format!(
-                            "dataset `{}` reads its bytes from external files",
-                            abbreviate(path, 120)
-                        ),
-                    )
-                    .with_evidence(shown.join(", "));
-                if outside {
-                    f
-                } else {
-                    f.with_severity(Severity::Medium)
-                }
-            }
-        };
-        ctx.push(f.with_help("do not load the model; ask for a self-contained file"));
     }
 }

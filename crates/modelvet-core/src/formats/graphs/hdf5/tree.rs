@@ -49,6 +49,7 @@ impl File<'_> {
     pub fn walk(&mut self) -> Result<Tree, H5Error> {
         let mut tree = Tree::default();
         let mut seen = BTreeSet::new();
+        self.dense_heaps.clear();
         let mut queue = VecDeque::from([(self.sb.root, String::new())]);
         while let Some((addr, path)) = queue.pop_front() {
             if !seen.insert(addr) {
@@ -76,32 +77,14 @@ impl File<'_> {
                             queue.push_back((child, format!("{path}/{name}")));
                         }
                     }
-                    MSG_LINK => match self.link(&m.data, m.at)? {
-                        Link::Hard(name, child) => {
-                            queue.push_back((child, format!("{path}/{name}")));
-                        }
-                        Link::External(name, file, object) => {
-                            tree.reaches.push(Reach::ExternalLink {
-                                path: format!("{path}/{name}"),
-                                file,
-                                object,
-                            });
-                        }
-                        Link::Other => {}
-                    },
+                    MSG_LINK => {
+                        let link = self.link(&m.data, m.at)?;
+                        follow(link, &path, &mut queue, &mut tree);
+                    }
                     MSG_LINK_INFO => {
-                        let mut c = Cur::new(&m.data);
-                        let short = || bad(m.at, "link info message is truncated");
-                        c.skip(1).ok_or_else(short)?;
-                        let flags = c.u8().ok_or_else(short)?;
-                        if flags & 1 != 0 {
-                            c.skip(8).ok_or_else(short)?;
-                        }
-                        let heap = c.uint(usize::from(self.sb.offset_size)).ok_or_else(short)?;
-                        if !is_undefined(heap, self.sb.offset_size) {
-                            return Err(H5Error::Unsupported(format!(
-                                "the links of group `{shown}` are in dense storage (fractal heap), which is not read"
-                            )));
+                        for (at, data) in self.dense_links(&m)? {
+                            let link = self.link(&data, at)?;
+                            follow(link, &path, &mut queue, &mut tree);
                         }
                     }
                     MSG_EXTERNAL_FILES => {
@@ -301,6 +284,19 @@ enum Link {
     Hard(String, u64),
     External(String, String, String),
     Other,
+}
+
+/// Queue a hard link's target for walking; record an external link.
+fn follow(link: Link, path: &str, queue: &mut VecDeque<(u64, String)>, tree: &mut Tree) {
+    match link {
+        Link::Hard(name, child) => queue.push_back((child, format!("{path}/{name}"))),
+        Link::External(name, file, object) => tree.reaches.push(Reach::ExternalLink {
+            path: format!("{path}/{name}"),
+            file,
+            object,
+        }),
+        Link::Other => {}
+    }
 }
 
 /// The NUL-terminated name at `offset` of a local heap's data.
