@@ -4,35 +4,26 @@
 //! allocated per chunk and memory stays flat however big the file is; and
 //! the browser reads ahead while the worker hashes, instead of the worker
 //! waiting for each read as it does with `FileReaderSync`.
+//!
+//! The stream hands out what it has (mostly 64 KiB at a time in Chromium);
+//! reads go on filling the rest of the buffer until a whole chunk is there,
+//! so the hasher is called once per chunk. (`read(view, { min })` would do
+//! the same, but several such streams at once were seen to stall in
+//! Chromium 156.)
 
 use crate::js::message_of;
-use js_sys::{ArrayBuffer, Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
+use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStreamByobReader};
 
-#[wasm_bindgen]
-extern "C" {
-    /// `ReadableStreamBYOBReader`, with the `read(view, { min })` form that
-    /// `web-sys` does not bind. Browsers without `min` ignore it and return
-    /// shorter chunks, which is only slower.
-    #[wasm_bindgen(extends = Object)]
-    type ByobReader;
-
-    #[wasm_bindgen(method, js_name = read)]
-    fn read_with_options(this: &ByobReader, view: &Uint8Array, options: &Object) -> Promise;
-
-    #[wasm_bindgen(method, js_name = cancel)]
-    fn cancel(this: &ByobReader) -> Promise;
-}
-
 /// The chunks of one blob, in order.
 pub struct BlobChunks {
-    reader: ByobReader,
+    reader: ReadableStreamByobReader,
     /// The buffer, while it is ours (between reads).
     buffer: Option<ArrayBuffer>,
-    options: Object,
+    /// Its length: one chunk.
+    chunk: u32,
     /// The stream ended or failed: nothing to cancel.
     over: bool,
 }
@@ -42,13 +33,11 @@ impl BlobChunks {
     pub fn new(blob: &Blob, chunk: u32) -> Result<BlobChunks, String> {
         let reader = ReadableStreamByobReader::new(&blob.stream())
             .map_err(|e| format!("the browser cannot stream the file: {}", message_of(&e)))?;
-        let options = Object::new();
-        Reflect::set(&options, &"min".into(), &JsValue::from(chunk.max(1)))
-            .map_err(|e| message_of(&e))?;
+        let chunk = chunk.max(1);
         Ok(BlobChunks {
-            reader: reader.unchecked_into(),
-            buffer: Some(ArrayBuffer::new(chunk.max(1))),
-            options,
+            reader,
+            buffer: Some(ArrayBuffer::new(chunk)),
+            chunk,
             over: false,
         })
     }
@@ -64,13 +53,18 @@ impl BlobChunks {
     }
 
     async fn next(&mut self, out: &mut [u8]) -> Result<usize, String> {
-        loop {
+        let mut filled = 0u32;
+        while filled < self.chunk {
             let buffer = self
                 .buffer
                 .take()
                 .ok_or_else(|| "the file can no longer be read".to_owned())?;
-            let view = Uint8Array::new(&buffer);
-            let read = self.reader.read_with_options(&view, &self.options);
+            let view = Uint8Array::new_with_byte_offset_and_length(
+                &buffer,
+                filled,
+                self.chunk.saturating_sub(filled),
+            );
+            let read = self.reader.read_with_array_buffer_view(&view);
             let result = JsFuture::from(read)
                 .await
                 .map_err(|e| format!("the browser refused the read: {}", message_of(&e)))?;
@@ -81,25 +75,28 @@ impl BlobChunks {
             let value = Reflect::get(&result, &"value".into())
                 .ok()
                 .and_then(|v| v.dyn_into::<Uint8Array>().ok());
-            let n = match value {
-                Some(value) => {
-                    let n = value.length() as usize;
-                    let dst = out
-                        .get_mut(..n)
-                        .ok_or_else(|| format!("a chunk of {n} bytes is larger than asked"))?;
-                    value.copy_to(dst);
-                    self.buffer = Some(value.buffer());
-                    n
-                }
-                None => 0,
-            };
-            if n > 0 {
-                return Ok(n);
+            // The bytes are in the buffer the stream gave back; it is ours again.
+            if let Some(value) = value {
+                self.buffer = Some(value.buffer());
+                filled = filled.saturating_add(value.length());
             }
             if done {
-                return Ok(0);
+                break;
             }
         }
+        let n = filled as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        let buffer = self
+            .buffer
+            .as_ref()
+            .ok_or_else(|| "the file can no longer be read".to_owned())?;
+        let dst = out
+            .get_mut(..n)
+            .ok_or_else(|| format!("a chunk of {n} bytes is larger than asked"))?;
+        Uint8Array::new_with_byte_offset_and_length(buffer, 0, filled).copy_to(dst);
+        Ok(n)
     }
 }
 

@@ -13,8 +13,8 @@ use std::time::Instant;
 
 const GIB: u64 = 1 << 30;
 pub const RUNS: usize = 3;
-/// Read size of the browser workers (`File.slice`).
-const BROWSER_CHUNK: u64 = 8 << 20;
+/// Read size of the browser workers (the app's `READ_CHUNK`).
+const BROWSER_CHUNK: u64 = 1 << 20;
 
 pub struct Timed {
     pub name: String,
