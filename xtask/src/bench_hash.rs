@@ -48,13 +48,15 @@ pub fn run(root: &Path, args: &[&str]) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     let big = data_file(&work, "big-4g.bin", 4 * GIB, 9)?;
 
-    eprintln!("bench: building the CLI (release)");
-    cmd::run(
-        cmd::cargo()
-            .current_dir(root)
-            .args(["build", "--release", "-p", "modelvet-cli"]),
-    )?;
-    let modelvet = root.join("target/release/modelvet");
+    eprintln!("bench: building the CLI (dist profile)");
+    cmd::run(cmd::cargo().current_dir(root).args([
+        "build",
+        "--profile",
+        "dist",
+        "-p",
+        "modelvet-cli",
+    ]))?;
+    let modelvet = root.join("target/dist/modelvet");
 
     // Warm the page cache, and take the reference digests.
     let mut reference = Vec::new();

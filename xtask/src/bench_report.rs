@@ -139,8 +139,8 @@ pub fn render(root: &Path, date: &str, bytes: u64, native: &[Timed], b: &Value) 
          four of {gib:.0} GiB and one of 4 GiB. The page cache is warm (every file is read once by \
          `openssl dgst` before timing, which also gives the reference digests). Every run's digest is \
          checked against that reference. Times are wall clock, best of {runs}; all runs are listed.\n\n\
-         - Command line: the whole process, `modelvet scan --format json FILE` (hashing plus format \
-         detection and scan) against `sha256sum FILE` and `openssl dgst -sha256 FILE`.\n\
+         - Command line: the whole process, `modelvet scan --format json FILE` (the `dist` build; \
+         hashing plus format detection and scan) against `sha256sum FILE` and `openssl dgst -sha256 FILE`.\n\
          - Browser: headless Chromium driven by playwright-core; the page is served from localhost \
          (`xtask/bench/page/`). Each file is hashed in a Web Worker that reads it as the app does: \
          `File.stream()` with a bring-your-own-buffer reader whose reads fill one reused {chunk} MiB \

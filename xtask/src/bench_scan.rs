@@ -41,11 +41,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let venv = target.join("bench-venv");
     build_corpus(root, &corpus)?;
     ensure_venv(&venv)?;
-    cmd::run(
-        cmd::cargo()
-            .current_dir(root)
-            .args(["build", "--release", "-p", "modelvet-cli"]),
-    )?;
+    cmd::run(cmd::cargo().current_dir(root).args([
+        "build",
+        "--profile",
+        "dist",
+        "-p",
+        "modelvet-cli",
+    ]))?;
     let files = list_files(&corpus)?;
     eprintln!("corpus: {} files", files.len());
     warm_page_cache(&files)?;
@@ -271,7 +273,7 @@ fn version_of(venv: &Path, package: &str) -> String {
 
 /// Timed runs of a whole-corpus command after its first run, when that run
 /// took less than [`REPEAT_BELOW`]; the median is reported.
-const REPEATS: usize = 5;
+const REPEATS: usize = 21;
 /// Commands slower than this are timed once (their first run).
 const REPEAT_BELOW: Duration = Duration::from_secs(5);
 
@@ -326,7 +328,7 @@ fn owner<'f>(files: &'f [PathBuf], corpus: &Path, text: &str) -> Option<&'f Path
 }
 
 fn run_modelvet(root: &Path, corpus: &Path, files: &[PathBuf]) -> anyhow::Result<ToolRun> {
-    let bin = root.join("target/release/modelvet");
+    let bin = root.join("target/dist/modelvet");
     let (out, time) = timed(
         Command::new(&bin)
             .args(["scan", "--format", "json"])
@@ -492,7 +494,8 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
          warning+; picklescan: a dangerous import; fickling: a non-zero `--check-safety`). \
          Wall time is for the whole corpus with its files in the page cache, one process per \
          tool (fickling: one per file, timed once); a tool whose first run takes under 5 s is \
-         run 5 more times and the median is shown.\n\n\
+         run {REPEATS} more times and the median is shown. modelvet is the `dist` build \
+         (`cargo build --profile dist`: fat LTO, one codegen unit), as shipped.\n\n\
          | tool | version | caught | missed | false positives | errors | time |\n\
          |---|---|---|---|---|---|---|\n",
         files.len()

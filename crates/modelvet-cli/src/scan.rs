@@ -80,8 +80,7 @@ pub fn scan_paths(
     for (path, message) in listing.problems {
         builder.add_error(&path, message);
     }
-    // In the order the files were listed; stable, so a file's hash part
-    // stays before its scan part.
+    // In the order the files were listed.
     parts.sort_by_key(|(i, _)| *i);
     let mut parts = parts.into_iter().peekable();
     while let Some((i, part)) = parts.next() {
@@ -111,10 +110,11 @@ pub fn scan_paths(
 enum Kind {
     /// Read once, hash and scan.
     Whole,
-    /// Hash only (a big file; its scan is another task).
-    Hash,
-    /// Scan only.
+    /// Scan only (a big file; its hash is another task). Taken before the
+    /// hash: scanning a big archive usually takes longer.
     Scan,
+    /// Hash only.
+    Hash,
 }
 
 /// A task waiting in the queue: the biggest first, then in listing order.
@@ -162,7 +162,7 @@ impl Queue {
                 progress.inc_length(size);
                 state.files.push(target);
                 let kinds: &[Kind] = if self.split && size >= SPLIT_AT {
-                    &[Kind::Hash, Kind::Scan]
+                    &[Kind::Scan, Kind::Hash]
                 } else {
                     &[Kind::Whole]
                 };

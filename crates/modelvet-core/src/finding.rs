@@ -163,12 +163,13 @@ impl Finding {
 /// Shorten `s` to at most `max` characters (not bytes), marking the cut.
 /// Safe on any UTF-8 boundary.
 pub fn abbreviate(s: &str, max: usize) -> String {
-    let mut chars = s.chars();
-    let head: String = chars.by_ref().take(max).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
+    // A string of at most `max` bytes has at most `max` characters.
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
+        None => s.to_owned(),
     }
 }
 
@@ -181,6 +182,9 @@ mod tests {
         assert_eq!(abbreviate("héllo", 2), "hé…");
         assert_eq!(abbreviate("abc", 3), "abc");
         assert_eq!(abbreviate("", 0), "");
+        assert_eq!(abbreviate("ab", 0), "…");
+        assert_eq!(abbreviate("ééé", 3), "ééé");
+        assert_eq!(abbreviate("éééé", 3), "ééé…");
     }
 
     #[test]

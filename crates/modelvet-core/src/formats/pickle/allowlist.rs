@@ -3,6 +3,10 @@
 //! attribute reached *through* an allowed name (`collections.OrderedDict.x`) is
 //! not allowed.
 
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 const TORCH_REBUILD: &str =
     "torch.save reduces tensors to this rebuild function; it only wraps storages in tensors";
 const TORCH_STORAGE: &str =
@@ -331,5 +335,9 @@ pub const ALLOWED: &[(&str, &str)] = &[
 
 /// The reason `name` is allowed, if it is.
 pub fn reason(name: &str) -> Option<&'static str> {
-    ALLOWED.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    static INDEX: OnceLock<HashMap<&'static str, &'static str, FixedState>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| ALLOWED.iter().copied().collect())
+        .get(name)
+        .copied()
 }

@@ -15,6 +15,9 @@ pub enum Scope {
     /// The name only.
     Exact,
 }
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use Scope::{Exact, Package};
 
 const EXEC: &str = "executes Python code from a string or code object";
@@ -423,17 +426,94 @@ pub const DENIED: &[(&str, Scope, Severity, &str)] = &[
     ),
 ];
 
-/// The most specific entry matching `path` exactly or as a package prefix.
+/// [`DENIED`] by name (names are unique, see the tests).
+fn by_name() -> &'static HashMap<&'static str, (Scope, Severity, &'static str), FixedState> {
+    static INDEX: OnceLock<HashMap<&'static str, (Scope, Severity, &'static str), FixedState>> =
+        OnceLock::new();
+    INDEX.get_or_init(|| {
+        DENIED
+            .iter()
+            .map(|&(name, scope, sev, reason)| (name, (scope, sev, reason)))
+            .collect()
+    })
+}
+
+/// The most specific entry matching `path` exactly or as a package prefix:
+/// `path` itself, then each shorter dotted prefix that names a package.
 pub fn lookup(path: &str) -> Option<(&'static str, Severity, &'static str)> {
-    DENIED
-        .iter()
-        .filter(|(name, scope, _, _)| {
-            path == *name
-                || (*scope == Package
-                    && path.len() > name.len()
-                    && path.starts_with(name)
-                    && path.as_bytes().get(name.len()) == Some(&b'.'))
-        })
-        .max_by_key(|(name, _, _, _)| name.len())
-        .map(|(name, _, sev, reason)| (*name, *sev, *reason))
+    let index = by_name();
+    if let Some((&name, &(_, sev, reason))) = index.get_key_value(path) {
+        return Some((name, sev, reason));
+    }
+    let mut end = path.len();
+    while let Some(dot) = path.get(..end).and_then(|p| p.rfind('.')) {
+        let prefix = path.get(..dot).unwrap_or_default();
+        if let Some((&name, &(Package, sev, reason))) = index.get_key_value(prefix) {
+            return Some((name, sev, reason));
+        }
+        end = dot;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// The definition `lookup` implements with its index: the longest entry
+    /// equal to `path` or naming a package that contains it.
+    fn by_scanning(path: &str) -> Option<(&'static str, Severity, &'static str)> {
+        DENIED
+            .iter()
+            .filter(|(name, scope, _, _)| {
+                path == *name
+                    || (*scope == Package
+                        && path.len() > name.len()
+                        && path.starts_with(name)
+                        && path.as_bytes().get(name.len()) == Some(&b'.'))
+            })
+            .max_by_key(|(name, _, _, _)| name.len())
+            .map(|(name, _, sev, reason)| (*name, *sev, *reason))
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut seen = HashSet::new();
+        for (name, ..) in DENIED {
+            assert!(seen.insert(*name), "{name} is listed twice");
+        }
+        let mut seen = HashSet::new();
+        for (name, _) in super::super::allowlist::ALLOWED {
+            assert!(seen.insert(*name), "{name} is allowed twice");
+        }
+    }
+
+    #[test]
+    fn index_agrees_with_the_table() {
+        let mut paths = vec![
+            String::new(),
+            ".".into(),
+            "os.".into(),
+            ".os".into(),
+            "osx.system".into(),
+            "builtins".into(),
+            "a.b.c".into(),
+            "collections.OrderedDict".into(),
+        ];
+        for (name, ..) in DENIED {
+            paths.push((*name).to_owned());
+            paths.push(format!("{name}.x"));
+            paths.push(format!("{name}.x.y"));
+            paths.push(format!("{name}x"));
+            paths.push(format!("pkg.{name}"));
+            if let Some((head, _)) = name.rsplit_once('.') {
+                paths.push(head.to_owned());
+                paths.push(format!("{head}.other"));
+            }
+        }
+        for path in &paths {
+            assert_eq!(lookup(path), by_scanning(path), "{path:?}");
+        }
+    }
 }
