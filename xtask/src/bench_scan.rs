@@ -176,6 +176,22 @@ const FORMAT_FIXTURES: &[(&str, bool, &str)] = &[
     ("graphs/hdf5/userblock.h5", false, "hdf5/userblock.h5"),
     ("graphs/hdf5/dense_attrs.h5", false, "hdf5/dense_attrs.h5"),
     (
+        "graphs/hdf5/dense_keras_lambda.h5",
+        true,
+        "hdf5/dense_keras_lambda.h5",
+    ),
+    ("graphs/hdf5/dense_links.h5", true, "hdf5/dense_links.h5"),
+    (
+        "graphs/hdf5/dense_keras_huge.h5",
+        false,
+        "hdf5/dense_keras_huge.h5",
+    ),
+    (
+        "graphs/hdf5/dense_links_benign.h5",
+        false,
+        "hdf5/dense_links_benign.h5",
+    ),
+    (
         "tensors/flex-custom.tflite",
         true,
         "tflite/flex-custom.tflite",
