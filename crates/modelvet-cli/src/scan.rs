@@ -1,11 +1,10 @@
 //! Hash and scan files in parallel, with a progress bar on a terminal.
 //!
-//! The paths are walked on the calling thread while `--jobs` threads (the
-//! calling thread among them, once the walk is done) take tasks from a shared
-//! queue, the biggest file found so far first. A file of at least
-//! [`SPLIT_AT`] bytes is two tasks, its hash and its scan, so that two
-//! threads share it; a smaller file is read once, hashed and scanned from
-//! memory.
+//! The paths are walked on the calling thread while `--jobs` threads take
+//! tasks from a shared queue, the biggest file found so far first. A file of
+//! at least [`SPLIT_AT`] bytes is two tasks, its hash and its scan, so that
+//! two threads share it; a smaller file is read once, hashed and scanned
+//! from memory.
 
 use crate::files::{walk, FileSource, Found, Target};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,7 +50,7 @@ pub fn scan_paths(
     let mut parts = std::thread::scope(|scope| {
         // Waiting workers are released even if the walk unwinds.
         let _close = Close(&queue);
-        let threads: Vec<_> = (1..jobs)
+        let threads: Vec<_> = (0..jobs)
             // A thread that cannot be started only means less parallelism.
             .filter_map(|_| {
                 std::thread::Builder::new()
@@ -61,7 +60,13 @@ pub fn scan_paths(
             .collect();
         walk(paths, |found| queue.add(found, &worker.progress));
         queue.close();
-        let mut parts = worker.run();
+        // The walk keeps this thread busy at the start; at the end it only
+        // waits, so there are never more busy threads than `jobs` + 1.
+        let mut parts = Vec::new();
+        if threads.is_empty() {
+            // No thread could be started: work here.
+            parts = worker.run();
+        }
         for thread in threads {
             parts.extend(
                 thread
