@@ -2,8 +2,9 @@
 //!
 //! The page (`bin/app.rs`) renders [`components::app::App`]; files are hashed
 //! and scanned by a pool of Web Workers (`bin/worker.rs`, [`worker`]) that
-//! read them in slices, so multi-GB weights never sit in memory and the page
-//! stays responsive. Results are assembled into the same
+//! stream them for hashing and read the windows the scanners ask for, so
+//! multi-GB weights never sit in memory and the page stays responsive.
+//! Results are assembled into the same
 //! [`modelvet_core::Report`] the CLI prints.
 
 pub mod audit;

@@ -2,8 +2,9 @@
 //!
 //! Up to `navigator.hardwareConcurrency` workers (capped at
 //! [`MAX_WORKERS`]) each take one file at a time from a queue. Cancelling
-//! terminates every worker (a worker blocked in a synchronous read cannot be
-//! interrupted any other way); new work starts fresh workers.
+//! terminates every worker (a worker scanning is blocked in synchronous
+//! reads and cannot be interrupted any other way); new work starts fresh
+//! workers.
 
 use crate::js::message_of;
 use crate::state::{Action, NewFile, RowId};
@@ -19,7 +20,7 @@ use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 pub const WORKER_URL: &str = "./worker_loader.js";
 
 /// Never more workers than this, whatever the machine reports: each holds a
-/// wasm instance plus one read slice.
+/// wasm instance plus one read buffer.
 pub const MAX_WORKERS: usize = 8;
 
 /// A file picked or dropped, with the path the report will show.

@@ -238,7 +238,7 @@ pub fn render(root: &Path, date: &str, bytes: u64, native: &[Timed], b: &Value) 
     let four = &b["four"];
     let _ = writeln!(
         s,
-        "### Browser, four {gib:.0} GiB files at once, four workers\n\n| implementation | best (all four) | aggregate MB/s | × its one-stream rate | runs (s) |\n|---|---:|---:|---:|---|"
+        "### Browser, four {gib:.0} GiB files at once, four workers\n\n| implementation | best (all four) | aggregate MB/s | × its one-stream rate | cores busy (one stream → four) | runs (s) |\n|---|---:|---:|---:|---:|---|"
     );
     let mut scaling = Vec::new();
     for (name, label) in [
@@ -250,20 +250,30 @@ pub fn render(root: &Path, date: &str, bytes: u64, native: &[Timed], b: &Value) 
         scaling.push(scale);
         let _ = writeln!(
             s,
-            "| {label} | {t:.2} s | {:.0} | {scale:.2}× | {} |",
+            "| {label} | {t:.2} s | {:.0} | {scale:.2}× | {:.2} → {:.2} | {} |",
             4.0 * bytes as f64 / MB / t,
+            single[name]["cores"].as_f64().unwrap_or(f64::NAN),
+            four[name]["cores"].as_f64().unwrap_or(f64::NAN),
             runs_ms(&four[name])
         );
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let ours4 = scaling.first().copied().unwrap_or(f64::NAN);
+    // One stream already keeps more than one core busy: the worker hashes
+    // while the browser reads the file on its own threads. Four streams can
+    // go at most as much faster as the cores left allow.
+    let per_stream = single["modelvet"]["cores"].as_f64().unwrap_or(f64::NAN);
+    let ceiling = (cores as f64 / per_stream).min(4.0);
     let _ = writeln!(
         s,
-        "\nTarget: four files scale with workers. With {cores} cores the ceiling is {cores}×; \
-         modelvet-js reaches {ours4:.2}× ({}, counting ≥ {:.1}× as scaling).\n\
+        "\nTarget: four files scale with workers. \"Cores busy\" is Chromium's CPU time (every \
+         process, from `/proc`) over the wall time. One modelvet-js stream keeps {per_stream:.2} \
+         cores busy (the worker hashes while the browser reads ahead on its own threads), so on \
+         {cores} cores four streams can be at most {ceiling:.2}× faster than one; modelvet-js \
+         reaches {ours4:.2}×, {:.0}% of that ceiling ({}, counting ≥ 80% as scaling).\n\
          WebCrypto is left out here: one-shot digests of four files would hold 4 × {gib:.0} GiB in memory.\n",
-        met(ours4 >= 0.8 * cores.min(4) as f64),
-        0.8 * cores.min(4) as f64,
+        100.0 * ours4 / ceiling,
+        met(ours4 >= 0.8 * ceiling),
     );
 
     // Memory.
