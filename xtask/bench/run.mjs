@@ -120,7 +120,12 @@ async function best(impl, indices) {
   let digests;
   for (let r = 0; r < runs; r++) {
     const cpu0 = cpuSeconds();
-    const out = await page.evaluate(([i, ix, c]) => window.bench(i, ix, c), [impl, indices, chunk]);
+    const out = await Promise.race([
+      page.evaluate(([i, ix, c]) => window.bench(i, ix, c), [impl, indices, chunk]),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`${impl} x${indices.length} did not finish in 5 minutes`)), 300_000),
+      ),
+    ]);
     times.push(out.ms);
     // Cores kept busy on average: Chromium's CPU time over the wall time.
     cores.push((cpuSeconds() - cpu0) / (out.ms / 1000));

@@ -9,8 +9,24 @@ import { createSHA256 } from "./hash-wasm/index.esm.min.js";
 
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
+// Readers in use, held from the global scope: while a read is pending, the
+// suspended function that awaits it is reachable only through the stream.
+// A read that never settled was seen with four streams at once; keeping the
+// readers reachable rules out their being collected mid-read. (The app holds
+// its readers from wasm memory, which is such a root too.)
+const active = new Set();
+
 async function chunks(file, size, feed) {
   const reader = file.stream().getReader({ mode: "byob" });
+  active.add(reader);
+  try {
+    await fill(reader, size, feed);
+  } finally {
+    active.delete(reader);
+  }
+}
+
+async function fill(reader, size, feed) {
   let buffer = new ArrayBuffer(size);
   for (;;) {
     let filled = 0;
