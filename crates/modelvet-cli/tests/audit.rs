@@ -41,6 +41,25 @@ fn serve(scenario: Scenario) -> ReplayServer {
     ReplayServer::start(scenario, 0).expect("start replay server")
 }
 
+/// The report, card included, validates against docs/report.schema.json.
+fn assert_valid(report: &Value) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema"))
+        .expect("schema is JSON");
+    assert!(
+        schema["properties"]["card"].is_object(),
+        "the schema does not describe the card"
+    );
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(report["card"].is_object(), "the report has no card");
+}
+
 fn item<'a>(card: &'a Value, id: &str) -> &'a Value {
     card["items"]
         .as_array()
@@ -59,6 +78,7 @@ fn well_documented_card_passes() {
     );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let report = run.json();
+    assert_valid(&report);
     let card = &report["card"];
     assert_eq!(card["grade"], "A");
     assert!(card["score"].as_u64().unwrap() >= 95, "{}", card["score"]);
@@ -83,6 +103,7 @@ fn sparse_auto_generated_card_fails() {
         None,
     );
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert_valid(&run.json());
     let card = &run.json()["card"];
     assert_eq!(card["grade"], "F");
     for id in [

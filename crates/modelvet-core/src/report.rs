@@ -84,7 +84,6 @@ pub struct Report {
     pub summary: Summary,
     /// Model-card audit of a Hub model (`modelvet audit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schemars(skip))]
     pub card: Option<crate::card::CardAudit>,
 }
 

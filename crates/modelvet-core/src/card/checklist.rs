@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 /// Checklist items, in report order. Ids are stable public API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemId {
     /// README.md exists and says something.
@@ -118,6 +119,7 @@ impl ItemId {
 
 /// One checklist outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckItem {
     /// Stable id.
     pub id: ItemId,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One file of the repo at the audited commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileEntry {
     /// Path in the repo.
     pub path: String,
@@ -30,6 +31,7 @@ pub struct FileEntry {
 
 /// Whether a file holds weights, and whether loading them can run code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum WeightKind {
     /// Not a weights file.

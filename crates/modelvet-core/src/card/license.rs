@@ -12,6 +12,7 @@ const TABLE_JSON: &str = include_str!("../../data/hub-licenses.json");
 
 /// Practical class of a licence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum LicenseClass {
     /// Attribution or notice duties only.
@@ -53,6 +54,7 @@ impl LicenseClass {
 
 /// What the user means to do with the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum IntendedUse {
     /// A product or service that earns money.
@@ -87,6 +89,7 @@ impl std::str::FromStr for IntendedUse {
 
 /// Whether a licence allows a use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Permission {
     /// Allowed with notice/attribution duties.
@@ -101,6 +104,7 @@ pub enum Permission {
 
 /// One row of the licence table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseInfo {
     /// Hub id (`apache-2.0`).
     pub id: String,

@@ -50,6 +50,7 @@ impl Default for AuditOptions {
 
 /// The licence as declared and classified.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseReport {
     /// Ids declared in the front matter (`license`), else from `license:` tags.
     pub declared: Vec<String>,
@@ -71,6 +72,7 @@ pub struct LicenseReport {
 
 /// Downloads and likes: shown as context, never counted as trust.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Popularity {
     /// Downloads in the last 30 days.
     pub downloads: Option<u64>,
@@ -80,6 +82,7 @@ pub struct Popularity {
 
 /// What the front matter parse found.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FrontMatterReport {
     /// Whether the README has front matter.
     pub present: bool,
@@ -93,6 +96,7 @@ pub struct FrontMatterReport {
 
 /// A heading of the card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SectionRef {
     /// Heading text.
     pub title: String,
@@ -106,6 +110,7 @@ pub struct SectionRef {
 
 /// The audit of one model at one commit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CardAudit {
     /// Repo id.
     pub repo_id: String,

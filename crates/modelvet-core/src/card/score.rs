@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Outcome of one checklist item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemStatus {
     /// Fully satisfied.
@@ -40,6 +41,7 @@ impl ItemStatus {
 
 /// Letter grade of a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Grade {
     /// 90–100.
     A,

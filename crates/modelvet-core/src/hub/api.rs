@@ -7,6 +7,7 @@ use serde_json::Value;
 
 /// `gated` of model info: `false`, `"auto"` or `"manual"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Gating {
     /// Open to everyone.
@@ -19,6 +20,7 @@ pub enum Gating {
 
 /// One file of the repo: from `siblings` (model info) merged with the tree.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RepoFile {
     /// Path in the repo.
     pub path: String,
@@ -34,6 +36,7 @@ pub struct RepoFile {
 
 /// The Hub's scan of one file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileSecurity {
     /// `safe`, `unsafe`, `caution`, ...
     pub status: Option<String>,
@@ -50,6 +53,7 @@ pub struct FileSecurity {
 
 /// `securityRepoStatus` (model info with `securityStatus=true`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RepoSecurity {
     /// Whether the Hub finished scanning.
     pub scans_done: bool,
