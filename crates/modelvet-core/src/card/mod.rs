@@ -10,6 +10,7 @@
 
 pub mod checklist;
 pub mod files;
+mod judge;
 pub mod license;
 pub mod markdown;
 pub mod score;
