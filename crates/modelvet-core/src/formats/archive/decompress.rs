@@ -210,7 +210,12 @@ fn inflate_stream(src: &mut dyn ByteSource, start: u64, format: DataFormat, cap:
     let mut out = Capped::new(cap);
     let in_len =
         usize::try_from(src.len().saturating_sub(start)).map_or(CHUNK, |l| l.clamp(1, CHUNK));
-    let out_len = usize::try_from(cap.bytes).map_or(CHUNK, |c| c.clamp(1, CHUNK));
+    // A small stream gets a small output buffer (a few times its size; the
+    // loop goes round again if it inflates to more): zeroing a whole chunk
+    // for each small zip member costs more than inflating it.
+    let out_len = usize::try_from(cap.bytes)
+        .map_or(CHUNK, |c| c.clamp(1, CHUNK))
+        .min(in_len.saturating_mul(4).max(4096));
     let mut input = vec![0u8; in_len];
     let mut output = vec![0u8; out_len];
     let mut pos = start;
