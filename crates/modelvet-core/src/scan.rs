@@ -3,6 +3,7 @@
 use crate::finding::{Finding, Location};
 use crate::format::{self, Format, Sniff};
 use crate::formats;
+use crate::formats::archive::decompress::{Bounds, Cap, Stop};
 use crate::limits::Limits;
 use crate::report::ScanError;
 use crate::rule::Rule;
@@ -106,24 +107,214 @@ pub const RULES: &[&Rule] = &[&UNKNOWN_FORMAT, &EXTENSION_MISMATCH, &FINDINGS_TR
 /// chain of archive members automatically.
 pub struct ScanCtx<'o> {
     opts: &'o ScanOptions,
+    host: &'o dyn ScanHost,
     artifact: String,
     members: Vec<String>,
     out: ArtifactScan,
     dropped: u64,
     dropped_max: Option<Severity>,
+    errors_dropped: u64,
+    facts_dropped: u64,
+    budget: Budget,
+}
+
+/// What the shell running a scan lends it: a clock and a memory gate. The
+/// core has neither, so by default nothing expires and nothing waits.
+pub trait ScanHost {
+    /// Whether the artifact's wall time (`limits.scan.max_seconds`) is spent.
+    /// Asked between container members and while decompressing.
+    fn expired(&self) -> bool {
+        false
+    }
+    /// The artifact is about to hold more than `limits.scan.light_held_bytes`
+    /// of decompressed data. A shell scanning several files at once may wait
+    /// here until no other artifact is heavy, which bounds the memory of the
+    /// whole run. Called at most once per artifact; [`ScanHost::leave_heavy`]
+    /// follows when the artifact's scan ends.
+    fn enter_heavy(&self) {}
+    /// The heavy artifact's scan has ended.
+    fn leave_heavy(&self) {}
+}
+
+/// A host without a clock or a memory gate (tests, single scans in memory).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHost;
+
+impl ScanHost for NoHost {}
+
+/// What one artifact has used of the whole-scan budget (`limits.scan`),
+/// shared by every level of nesting and every container type.
+#[derive(Debug, Default)]
+struct Budget {
+    /// Bytes decompressed so far.
+    inflated: u64,
+    /// Decompressed bytes held in memory now.
+    held: u64,
+    /// Container members visited so far.
+    members: u64,
+    /// Whether the host's heavy slot is held.
+    heavy: bool,
+    /// The budget that ended the scan, once one has.
+    spent: Option<&'static str>,
 }
 
 impl<'o> ScanCtx<'o> {
     /// A context for the artifact at `artifact` (its path, as shown to users).
     pub fn new(artifact: impl Into<String>, opts: &'o ScanOptions) -> ScanCtx<'o> {
+        ScanCtx::with_host(artifact, opts, &NoHost)
+    }
+
+    /// A context whose clock and memory gate are the shell's `host`.
+    pub fn with_host(
+        artifact: impl Into<String>,
+        opts: &'o ScanOptions,
+        host: &'o dyn ScanHost,
+    ) -> ScanCtx<'o> {
         ScanCtx {
             opts,
+            host,
             artifact: artifact.into(),
             members: Vec::new(),
             out: ArtifactScan::default(),
             dropped: 0,
             dropped_max: None,
+            errors_dropped: 0,
+            facts_dropped: 0,
+            budget: Budget::default(),
         }
+    }
+
+    /// The shell's clock and memory gate.
+    pub fn host(&self) -> &'o dyn ScanHost {
+        self.host
+    }
+
+    /// Whether a whole-scan budget (time, members, bytes inflated) is spent:
+    /// then no further member is scanned. The first time it is found spent,
+    /// an error names the budget.
+    pub fn budget_spent(&mut self) -> bool {
+        if self.budget.spent.is_some() {
+            return true;
+        }
+        if self.host.expired() {
+            self.spend(
+                "scan.max_seconds",
+                u64::from(self.opts.limits.scan.max_seconds),
+                "",
+            );
+            return true;
+        }
+        false
+    }
+
+    /// Stop the whole artifact's scan: `limit` is spent.
+    fn spend(&mut self, limit: &'static str, value: u64, what: &str) {
+        if self.budget.spent.is_none() {
+            self.budget.spent = Some(limit);
+            let whole = "for this artifact (every level of nesting together)";
+            let what = if what.is_empty() {
+                whole.to_owned()
+            } else {
+                format!("{what} {whole}")
+            };
+            self.limit_hit(limit, value, &what);
+        }
+    }
+
+    /// The bounds for decompressing one stream or member: `cap`, tightened
+    /// to what is left of `scan.max_inflated_bytes` and `scan.max_held_bytes`,
+    /// the decoder memory limit and the host's clock. May wait for the host's
+    /// heavy slot when the artifact could hold more than `scan.light_held_bytes`.
+    pub fn inflate_bounds(&mut self, cap: Cap) -> Bounds<'o> {
+        let limits = &self.opts.limits.scan;
+        let mut cap = cap;
+        let left = limits
+            .max_inflated_bytes
+            .saturating_sub(self.budget.inflated);
+        if left < cap.bytes {
+            cap = Cap {
+                bytes: left,
+                limit: "scan.max_inflated_bytes",
+                value: limits.max_inflated_bytes,
+            };
+        }
+        let room = limits.max_held_bytes.saturating_sub(self.budget.held);
+        if room < cap.bytes {
+            cap = Cap {
+                bytes: room,
+                limit: "scan.max_held_bytes",
+                value: limits.max_held_bytes,
+            };
+        }
+        if !self.budget.heavy
+            && self.budget.held.saturating_add(cap.bytes) > limits.light_held_bytes
+        {
+            self.budget.heavy = true;
+            self.host.enter_heavy();
+        }
+        Bounds {
+            cap,
+            decoder_memory: self.opts.limits.archive.max_decoder_memory_bytes,
+            host: self.host,
+        }
+    }
+
+    /// Account for `bytes` just decompressed, and report a limit that
+    /// stopped the decoder early: a spent `scan.max_inflated_bytes` or
+    /// deadline ends the whole artifact's scan; other caps end only this
+    /// stream. Corrupt data and read errors are the caller's to report.
+    pub fn inflated(&mut self, bytes: u64, stop: Option<&Stop>, what: &str) {
+        self.budget.inflated = self.budget.inflated.saturating_add(bytes);
+        match stop {
+            Some(Stop::Cap(cap)) if cap.limit == "scan.max_inflated_bytes" => {
+                self.spend(cap.limit, cap.value, what);
+            }
+            Some(Stop::Cap(cap)) => self.limit_hit(cap.limit, cap.value, what),
+            Some(Stop::Expired) => {
+                let secs = u64::from(self.opts.limits.scan.max_seconds);
+                self.spend("scan.max_seconds", secs, what);
+            }
+            Some(Stop::DecoderMemory { needed, limit }) => {
+                let needs = needed.map_or_else(String::new, |n| {
+                    format!(" (the stream declares a dictionary of {n} bytes)")
+                });
+                self.limit_hit(
+                    "archive.max_decoder_memory_bytes",
+                    limit,
+                    &format!("{what}{needs}"),
+                );
+            }
+            Some(Stop::Corrupt(_) | Stop::Read(_)) | None => {}
+        }
+    }
+
+    /// Run `scan` while `bytes` of decompressed data are held in memory
+    /// (they count against `scan.max_held_bytes` for every nested level).
+    pub fn holding<T>(&mut self, bytes: u64, scan: impl FnOnce(&mut ScanCtx<'o>) -> T) -> T {
+        self.budget.held = self.budget.held.saturating_add(bytes);
+        let out = scan(self);
+        self.budget.held = self.budget.held.saturating_sub(bytes);
+        out
+    }
+
+    /// Count one more container member against `scan.max_members`; `false`
+    /// (and no scan) once a budget is spent.
+    fn enter_member(&mut self, member: &str) -> bool {
+        if self.budget_spent() {
+            return false;
+        }
+        let max = self.opts.limits.scan.max_members;
+        if self.budget.members >= max {
+            self.spend("scan.max_members", max, &format!("at member `{member}`"));
+            return false;
+        }
+        self.budget.members = self.budget.members.saturating_add(1);
+        let depth = self.opts.limits.scan.max_nesting;
+        if self.members.len() >= depth as usize {
+            self.limit_hit("scan.max_nesting", depth, &format!("at member `{member}`"));
+            return false;
+        }
+        true
     }
 
     /// The limits in force.
@@ -186,6 +377,10 @@ impl<'o> ScanCtx<'o> {
 
     /// Record that part of the artifact could not be scanned.
     pub fn error(&mut self, message: impl Into<String>) {
+        if self.out.errors.len() >= self.opts.limits.scan.max_errors_per_artifact as usize {
+            self.errors_dropped = self.errors_dropped.saturating_add(1);
+            return;
+        }
         let mut message = message.into();
         if !self.members.is_empty() {
             message = format!("{}: {message}", self.members.join(": "));
@@ -211,6 +406,11 @@ impl<'o> ScanCtx<'o> {
         } else {
             format!("{}:{key}", self.members.join(":"))
         };
+        let max = self.opts.limits.scan.max_facts_per_artifact as usize;
+        if self.out.facts.len() >= max && !self.out.facts.contains_key(&key) {
+            self.facts_dropped = self.facts_dropped.saturating_add(1);
+            return;
+        }
         self.out.facts.insert(key, value);
     }
 
@@ -222,11 +422,12 @@ impl<'o> ScanCtx<'o> {
     }
 
     /// Detect and scan `src` as member `member` of the current container.
-    /// Returns the member's detected format. Enforces `limits.scan.max_nesting`.
+    /// Returns the member's detected format.
+    /// Enforces `limits.scan.max_nesting` and the whole-scan budget
+    /// (`max_members`, `max_seconds`, `max_inflated_bytes`): `None` when the
+    /// member was not scanned.
     pub fn scan_nested(&mut self, member: &str, src: &mut dyn ByteSource) -> Option<Format> {
-        let max = self.opts.limits.scan.max_nesting;
-        if self.members.len() >= max as usize {
-            self.limit_hit("scan.max_nesting", max, &format!("at member `{member}`"));
+        if !self.enter_member(member) {
             return None;
         }
         self.members.push(member.to_owned());
@@ -244,9 +445,7 @@ impl<'o> ScanCtx<'o> {
         member: &str,
         scan: impl FnOnce(&mut ScanCtx<'o>) -> T,
     ) -> Option<T> {
-        let max = self.opts.limits.scan.max_nesting;
-        if self.members.len() >= max as usize {
-            self.limit_hit("scan.max_nesting", max, &format!("at member `{member}`"));
+        if !self.enter_member(member) {
             return None;
         }
         self.members.push(member.to_owned());
@@ -256,6 +455,23 @@ impl<'o> ScanCtx<'o> {
     }
 
     fn finish(mut self) -> ArtifactScan {
+        if self.budget.heavy {
+            self.host.leave_heavy();
+        }
+        if self.errors_dropped > 0 {
+            self.out.errors.push(ScanError {
+                artifact: self.artifact.clone(),
+                message: format!(
+                    "{} more errors were not listed (limit `scan.max_errors_per_artifact`)",
+                    self.errors_dropped
+                ),
+            });
+        }
+        if self.facts_dropped > 0 {
+            self.out
+                .facts
+                .insert("facts_truncated".into(), self.facts_dropped.into());
+        }
         if self.dropped > 0 {
             let sev = self.dropped_max.unwrap_or(Severity::Info);
             let f = Finding::new(
@@ -280,7 +496,17 @@ impl<'o> ScanCtx<'o> {
 /// name or URL). Never panics; content problems become findings, source
 /// failures and limit hits become errors.
 pub fn scan_artifact(path: &str, src: &mut dyn ByteSource, opts: &ScanOptions) -> ArtifactScan {
-    let mut ctx = ScanCtx::new(path, opts);
+    scan_artifact_with(path, src, opts, &NoHost)
+}
+
+/// [`scan_artifact`] with the shell's clock and memory gate (`host`).
+pub fn scan_artifact_with(
+    path: &str,
+    src: &mut dyn ByteSource,
+    opts: &ScanOptions,
+    host: &dyn ScanHost,
+) -> ArtifactScan {
+    let mut ctx = ScanCtx::with_host(path, opts, host);
     let format = detect_and_scan(src, &mut ctx);
     ctx.set_format(format);
     ctx.finish()

@@ -5,6 +5,7 @@
 //! implementation does; where a builder deliberately writes something a real
 //! writer would not (a wrong CRC, a hostile header), the method says so.
 
+pub mod bombs;
 pub mod gguf;
 pub mod hdf5;
 pub mod joblib;

@@ -162,6 +162,7 @@ impl ZipBuilder {
         let base = if self.shift_offsets { out.len() } else { 0 };
         let mut central = Vec::new();
         let mut last_offset = 0u64;
+        let mut last_packed: Option<std::rc::Rc<Vec<u8>>> = None;
         for m in &self.members {
             let offset = if m.alias_of_previous {
                 last_offset
@@ -169,10 +170,15 @@ impl ZipBuilder {
                 (out.len() - base) as u64
             };
             last_offset = offset;
-            let packed = match m.method {
-                Method::Stored => m.data.clone(),
-                Method::Deflate => miniz_oxide::deflate::compress_to_vec(&m.data, 6),
+            // An alias shares the previous member's bytes: compress them once.
+            let packed = match (m.alias_of_previous, &last_packed, m.method) {
+                (true, Some(p), _) => std::rc::Rc::clone(p),
+                (_, _, Method::Stored) => std::rc::Rc::new(m.data.clone()),
+                (_, _, Method::Deflate) => {
+                    std::rc::Rc::new(miniz_oxide::deflate::compress_to_vec(&m.data, 6))
+                }
             };
+            last_packed = Some(std::rc::Rc::clone(&packed));
             let method: u16 = m.method_number.unwrap_or(match m.method {
                 Method::Stored => 0,
                 Method::Deflate => 8,

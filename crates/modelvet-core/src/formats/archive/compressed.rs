@@ -107,15 +107,13 @@ pub fn scan(
     let limits = ctx.limits().archive.clone();
     let compressed = src.len().saturating_sub(skip);
     let cap = super::zip::member_cap(&limits, compressed, limits.max_total_bytes);
+    let bounds = ctx.inflate_bounds(cap);
     let mut body = Window::new(src, skip, compressed);
-    let d = decompress::decode(codec, &mut body, cap);
+    let d = decompress::decode_within(codec, &mut body, bounds);
+    let what = format!("while decompressing the {} stream", codec.name());
+    ctx.inflated(d.bytes.len() as u64, d.stop.as_ref(), &what);
     match &d.stop {
-        None => {}
-        Some(Stop::Cap(cap)) => ctx.limit_hit(
-            cap.limit,
-            cap.value,
-            &format!("while decompressing the {} stream", codec.name()),
-        ),
+        None | Some(Stop::Cap(_) | Stop::DecoderMemory { .. } | Stop::Expired) => {}
         Some(Stop::Corrupt(why)) => {
             let f = ctx.finding(
                 &rules::ARCHIVE_CORRUPT_STREAM,
@@ -133,7 +131,9 @@ pub fn scan(
     let name = inner_name(ctx.current_name());
     let decompressed = d.bytes.len();
     let mut inner = VecSource::new(d.bytes);
-    let inner_format = ctx.scan_nested(&name, &mut inner);
+    let inner_format = ctx.holding(decompressed as u64, |ctx| {
+        ctx.scan_nested(&name, &mut inner)
+    });
     ctx.fact(
         "compression",
         serde_json::json!({

@@ -1,10 +1,15 @@
 //! Bounded, streaming decompression with pure-Rust decoders (they build for
 //! wasm32): deflate/zlib/gzip (miniz_oxide), bzip2 (bzip2-rs), xz and lzma
-//! (lzma-rs), LZ4 frames (lz4_flex), Zstandard frames (ruzstd).
+//! (lzma-rust2, streaming, its dictionary bounded by
+//! `archive.max_decoder_memory_bytes`), LZ4 frames (lz4_flex), Zstandard
+//! frames (ruzstd).
 //!
-//! Every decoder writes through a [`Cap`]: output stops at the cap while
-//! inflating, so a bomb never allocates more than the cap, whatever it claims.
+//! Every decoder streams into a [`Cap`]: output stops at the cap while
+//! inflating, so a bomb never allocates more than the cap, whatever it claims;
+//! and the shell's clock is asked after every chunk, so a slow bomb stops at
+//! the deadline.
 
+use crate::scan::{NoHost, ScanHost};
 use crate::source::{ByteSource, ReadError, SourceReader};
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
@@ -65,6 +70,15 @@ pub enum Stop {
     Cap(Cap),
     /// The compressed data is corrupt or truncated.
     Corrupt(String),
+    /// The stream needs more decoder memory than `archive.max_decoder_memory_bytes`.
+    DecoderMemory {
+        /// What the stream declared it needs, when known.
+        needed: Option<u64>,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The shell's deadline passed while decoding.
+    Expired,
     /// The source failed.
     Read(ReadError),
 }
@@ -82,45 +96,97 @@ pub struct Decoded {
 
 const CHUNK: usize = 64 * 1024;
 
-/// Decompress all of `src` with `codec`, producing at most `cap.bytes` bytes.
-pub fn decode(codec: Codec, src: &mut dyn ByteSource, cap: Cap) -> Decoded {
-    match codec {
-        Codec::Deflate => inflate_stream(src, 0, DataFormat::Raw, cap),
-        Codec::Zlib => inflate_stream(src, 0, DataFormat::Zlib, cap),
-        Codec::Gzip => gunzip(src, cap),
-        Codec::Bzip2 => {
-            let len = src.len();
-            let mut reader = bzip2_rs::DecoderReader::new(SourceReader::new(src));
-            let mut out = Capped::new(cap);
-            let result = copy(&mut reader, &mut out);
-            out.finish(result, len)
-        }
-        Codec::Xz | Codec::Lzma => {
-            let len = src.len();
-            let mut reader = BufReader::new(SourceReader::new(src));
-            let mut out = Capped::new(cap);
-            let result = if codec == Codec::Xz {
-                lzma_rs::xz_decompress(&mut reader, &mut out).map_err(lzma_error)
-            } else {
-                lzma_rs::lzma_decompress(&mut reader, &mut out).map_err(lzma_error)
-            };
-            out.finish(result, len)
-        }
-        Codec::Lz4 => {
-            let len = src.len();
-            let mut reader = lz4_flex::frame::FrameDecoder::new(SourceReader::new(src));
-            let mut out = Capped::new(cap);
-            let result = copy(&mut reader, &mut out);
-            out.finish(result, len)
-        }
-        Codec::Zstd => {
-            let len = src.len();
-            let mut reader = BufReader::new(SourceReader::new(src));
-            let mut out = Capped::new(cap);
-            let result = unzstd(&mut reader, &mut out);
-            out.finish(result, len)
+/// How a decoder may run: its output cap, the memory its dictionary may
+/// take, and the shell's clock.
+#[derive(Clone, Copy)]
+pub struct Bounds<'a> {
+    /// Most bytes of output.
+    pub cap: Cap,
+    /// Most memory for an xz/lzma dictionary (`archive.max_decoder_memory_bytes`).
+    pub decoder_memory: u64,
+    /// The shell's clock, asked after every chunk of output.
+    pub host: &'a dyn ScanHost,
+}
+
+impl Bounds<'_> {
+    /// Only an output cap: the default decoder memory, no deadline.
+    pub fn cap(cap: Cap) -> Bounds<'static> {
+        Bounds {
+            cap,
+            decoder_memory: super::ArchiveLimits::default().max_decoder_memory_bytes,
+            host: &NoHost,
         }
     }
+}
+
+/// Decompress all of `src` with `codec`, producing at most `cap.bytes` bytes.
+pub fn decode(codec: Codec, src: &mut dyn ByteSource, cap: Cap) -> Decoded {
+    decode_within(codec, src, Bounds::cap(cap))
+}
+
+/// Decompress all of `src` with `codec` within `bounds`.
+pub fn decode_within(codec: Codec, src: &mut dyn ByteSource, bounds: Bounds<'_>) -> Decoded {
+    let len = src.len();
+    let mut out = Capped::new(bounds);
+    let result = match codec {
+        Codec::Deflate => return inflate_stream(src, 0, DataFormat::Raw, bounds),
+        Codec::Zlib => return inflate_stream(src, 0, DataFormat::Zlib, bounds),
+        Codec::Gzip => return gunzip(src, bounds),
+        Codec::Bzip2 => {
+            let mut reader = bzip2_rs::DecoderReader::new(SourceReader::new(src));
+            copy(&mut reader, &mut out)
+        }
+        Codec::Xz => {
+            let reader = BufReader::new(SourceReader::new(src));
+            let mut reader = lzma_rust2::XzReader::new_mem_limit(reader, true, memory_kib(bounds));
+            copy(&mut reader, &mut out)
+        }
+        Codec::Lzma => {
+            let head = crate::source::read_window(src, 0, 5);
+            if let Some(needed) = head.ok().as_deref().and_then(lzma_alone_dictionary) {
+                if needed > bounds.decoder_memory {
+                    out.stop = Some(Stop::DecoderMemory {
+                        needed: Some(needed),
+                        limit: bounds.decoder_memory,
+                    });
+                    return out.finish(Ok(()), len);
+                }
+            }
+            let reader = BufReader::new(SourceReader::new(src));
+            match lzma_rust2::LzmaReader::new_mem_limit(reader, memory_kib(bounds), None) {
+                Ok(mut reader) => copy(&mut reader, &mut out),
+                Err(e) => Err(e),
+            }
+        }
+        Codec::Lz4 => {
+            let mut reader = lz4_flex::frame::FrameDecoder::new(SourceReader::new(src));
+            copy(&mut reader, &mut out)
+        }
+        Codec::Zstd => {
+            let mut reader = BufReader::new(SourceReader::new(src));
+            unzstd(&mut reader, &mut out)
+        }
+    };
+    if let Err(e) = &result {
+        if e.kind() == io::ErrorKind::OutOfMemory && out.stop.is_none() {
+            out.stop = Some(Stop::DecoderMemory {
+                needed: None,
+                limit: bounds.decoder_memory,
+            });
+        }
+    }
+    out.finish(result, len)
+}
+
+/// The dictionary size an "LZMA alone" header declares (bytes 1..5), which
+/// the decoder allocates up front.
+fn lzma_alone_dictionary(head: &[u8]) -> Option<u64> {
+    let b: [u8; 4] = head.get(1..5)?.try_into().ok()?;
+    Some(u64::from(u32::from_le_bytes(b)))
+}
+
+fn memory_kib(bounds: Bounds<'_>) -> u32 {
+    u32::try_from(bounds.decoder_memory / 1024).unwrap_or(u32::MAX - 1)
 }
 
 /// Every Zstandard frame of `reader` (a skippable frame is skipped by the
@@ -138,13 +204,6 @@ fn unzstd(reader: &mut BufReader<SourceReader<'_>>, out: &mut Capped) -> io::Res
     }
 }
 
-fn lzma_error(e: lzma_rs::error::Error) -> io::Error {
-    match e {
-        lzma_rs::error::Error::IoError(e) => e,
-        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
-    }
-}
-
 fn copy(reader: &mut dyn Read, out: &mut Capped) -> io::Result<()> {
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -156,28 +215,28 @@ fn copy(reader: &mut dyn Read, out: &mut Capped) -> io::Result<()> {
     }
 }
 
-/// A writer that keeps at most `cap.bytes` bytes and then refuses more.
-struct Capped {
+/// A writer that keeps at most `cap.bytes` bytes and then refuses more, and
+/// refuses everything once the deadline has passed.
+struct Capped<'a> {
     bytes: Vec<u8>,
-    cap: Cap,
-    hit: bool,
+    bounds: Bounds<'a>,
+    /// Why the writer refused, once it has.
+    stop: Option<Stop>,
 }
 
-impl Capped {
-    fn new(cap: Cap) -> Capped {
+impl<'a> Capped<'a> {
+    fn new(bounds: Bounds<'a>) -> Capped<'a> {
         Capped {
             bytes: Vec::new(),
-            cap,
-            hit: false,
+            bounds,
+            stop: None,
         }
     }
 
     fn finish(self, result: io::Result<()>, consumed: u64) -> Decoded {
-        let stop = if self.hit {
-            Some(Stop::Cap(self.cap))
-        } else {
-            result.err().map(|e| Stop::Corrupt(e.to_string()))
-        };
+        let stop = self
+            .stop
+            .or_else(|| result.err().map(|e| Stop::Corrupt(e.to_string())));
         Decoded {
             bytes: self.bytes,
             stop,
@@ -186,14 +245,22 @@ impl Capped {
     }
 }
 
-impl Write for Capped {
+impl Write for Capped<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let room = self.cap.bytes.saturating_sub(self.bytes.len() as u64);
+        if self.bounds.host.expired() {
+            self.stop = Some(Stop::Expired);
+            return Err(io::Error::other("deadline passed"));
+        }
+        let room = self
+            .bounds
+            .cap
+            .bytes
+            .saturating_sub(self.bytes.len() as u64);
         let take = usize::try_from(room).map_or(buf.len(), |r| r.min(buf.len()));
         self.bytes
             .extend_from_slice(buf.get(..take).unwrap_or_default());
         if take < buf.len() {
-            self.hit = true;
+            self.stop = Some(Stop::Cap(self.bounds.cap));
             return Err(io::Error::other("decompression limit reached"));
         }
         Ok(buf.len())
@@ -205,9 +272,15 @@ impl Write for Capped {
 
 /// Inflate a deflate or zlib stream starting at `start`; stops at the end of
 /// the stream (bytes after it are not consumed).
-fn inflate_stream(src: &mut dyn ByteSource, start: u64, format: DataFormat, cap: Cap) -> Decoded {
+fn inflate_stream(
+    src: &mut dyn ByteSource,
+    start: u64,
+    format: DataFormat,
+    bounds: Bounds<'_>,
+) -> Decoded {
+    let cap = bounds.cap;
     let mut state = InflateState::new_boxed(format);
-    let mut out = Capped::new(cap);
+    let mut out = Capped::new(bounds);
     let in_len =
         usize::try_from(src.len().saturating_sub(start)).map_or(CHUNK, |l| l.clamp(1, CHUNK));
     // A small stream gets a small output buffer (a few times its size; the
@@ -268,7 +341,8 @@ fn inflate_stream(src: &mut dyn ByteSource, start: u64, format: DataFormat, cap:
 }
 
 /// gzip (RFC 1952), every member in turn, into one capped output.
-fn gunzip(src: &mut dyn ByteSource, cap: Cap) -> Decoded {
+fn gunzip(src: &mut dyn ByteSource, bounds: Bounds<'_>) -> Decoded {
+    let cap = bounds.cap;
     let mut all = Decoded::default();
     let mut pos = 0u64;
     loop {
@@ -284,9 +358,12 @@ fn gunzip(src: &mut dyn ByteSource, cap: Cap) -> Decoded {
                 break;
             }
         };
-        let left = Cap {
-            bytes: cap.bytes.saturating_sub(all.bytes.len() as u64),
-            ..cap
+        let left = Bounds {
+            cap: Cap {
+                bytes: cap.bytes.saturating_sub(all.bytes.len() as u64),
+                ..cap
+            },
+            ..bounds
         };
         let d = inflate_stream(src, pos.saturating_add(header), DataFormat::Raw, left);
         all.bytes.extend_from_slice(&d.bytes);

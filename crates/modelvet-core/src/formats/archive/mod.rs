@@ -42,6 +42,10 @@ pub struct ArchiveLimits {
     /// Largest stored member whose CRC-32 is verified (larger stored members
     /// are tensor data, which loaders read without a CRC check). Default 64 MiB.
     pub crc_check_max_bytes: u64,
+    /// Most memory an xz or lzma decoder may use for its dictionary; a
+    /// stream that declares more is not decompressed (fail closed). Default
+    /// 96 MiB (`xz -9` needs 65 MiB).
+    pub max_decoder_memory_bytes: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -53,6 +57,7 @@ impl Default for ArchiveLimits {
             max_total_bytes: 2 << 30,
             max_ratio: 1000,
             crc_check_max_bytes: 64 << 20,
+            max_decoder_memory_bytes: 96 << 20,
         }
     }
 }

@@ -135,6 +135,9 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
     let torch = names.iter().any(|n| n == "pickle")
         && names.iter().any(|n| n == "storages" || n == "sys_info");
     for e in &entries {
+        if ctx.budget_spent() {
+            break;
+        }
         if super::zip::escapes_root(&e.name) {
             let f = ctx.finding(
                 &rules::ZIP_PATH_TRAVERSAL,

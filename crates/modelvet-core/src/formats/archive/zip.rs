@@ -585,17 +585,15 @@ pub fn member_data(
             len,
         }));
     };
-    let cap = member_cap(&limits, entry.compressed_size, *budget);
+    let bounds = ctx.inflate_bounds(member_cap(&limits, entry.compressed_size, *budget));
     let mut window = Window::new(src, entry.data_offset, entry.compressed_size);
-    let d = decompress::decode(codec, &mut window, cap);
+    let d = decompress::decode_within(codec, &mut window, bounds);
     *budget = budget.saturating_sub(d.bytes.len() as u64);
+    let what = format!("while inflating member `{}`", entry.name);
+    ctx.inflated(d.bytes.len() as u64, d.stop.as_ref(), &what);
     match d.stop {
         None => check_crc(entry, crc32fast::hash(&d.bytes), ctx),
-        Some(Stop::Cap(cap)) => ctx.limit_hit(
-            cap.limit,
-            cap.value,
-            &format!("while inflating member `{}`", entry.name),
-        ),
+        Some(Stop::Cap(_) | Stop::DecoderMemory { .. } | Stop::Expired) => {}
         Some(Stop::Corrupt(why)) => {
             let f = ctx.finding(
                 &super::rules::ARCHIVE_CORRUPT_STREAM,

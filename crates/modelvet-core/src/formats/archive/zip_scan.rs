@@ -99,6 +99,9 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
     let mut skipped_storages = 0u64;
     let mut formats: std::collections::BTreeMap<&'static str, u64> = Default::default();
     for entry in &dir.entries {
+        if ctx.budget_spent() {
+            break;
+        }
         if entry.is_dir() || skip.contains(&entry.name.as_str()) {
             continue;
         }
@@ -109,25 +112,28 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
         let is_script_pickle = script_pickles.contains(&entry.name);
         let mut stored;
         let mut inflated;
-        let member: &mut dyn ByteSource = match data {
+        let (member, held): (&mut dyn ByteSource, u64) = match data {
             MemberData::Stored { offset, len } => {
                 stored = Window::new(src, offset, len);
-                &mut stored
+                (&mut stored, 0)
             }
             MemberData::Inflated(v) => {
                 inflated = v;
-                &mut inflated
+                let held = inflated.len();
+                (&mut inflated, held)
             }
         };
         if is_storage && !storage_needs_scan(member, &entry.name, ctx)? {
             skipped_storages = skipped_storages.saturating_add(1);
             continue;
         }
-        let f = if is_script_pickle && read_window(member, 0, 1)?.first() == Some(&0x80) {
-            scan_torchscript_pickle(&entry.name, member, ctx)
-        } else {
-            ctx.scan_nested(&entry.name, member)
-        };
+        let f = ctx.holding(held, |ctx| {
+            if is_script_pickle && read_window(member, 0, 1)?.first() == Some(&0x80) {
+                Ok(scan_torchscript_pickle(&entry.name, member, ctx))
+            } else {
+                Ok::<_, ReadError>(ctx.scan_nested(&entry.name, member))
+            }
+        })?;
         count(&mut formats, f);
     }
     ctx.fact("zip_member_formats", serde_json::json!(formats));
