@@ -66,9 +66,17 @@ struct ScanArgs {
     /// Lowest severity that fails the scan (exit code 1).
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     fail_on: Severity,
-    /// Threads that hash and scan files (default: number of CPUs).
-    #[arg(long, short)]
+    /// Threads that hash and scan files (default: number of CPUs; at most 256).
+    #[arg(long, short, value_parser = parse_jobs)]
     jobs: Option<usize>,
+    /// A symbolic link that leads out of a scanned folder: follow it and
+    /// report it (a `symlink-outside-root` finding), or refuse it (an error).
+    #[arg(long, value_enum, default_value_t = files::ExternalSymlinks::Follow)]
+    external_symlinks: files::ExternalSymlinks,
+    /// Most bytes read from standard input (`-`) or a pipe; longer streams
+    /// are an error.
+    #[arg(long, default_value_t = 4 << 30)]
+    max_stream_bytes: u64,
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -80,6 +88,15 @@ enum OutputFormat {
     Text,
     /// The JSON report (docs/report.schema.json).
     Json,
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if (1..=scan::MAX_JOBS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("must be between 1 and {}", scan::MAX_JOBS))
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -109,7 +126,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Audit(args) => audit::run(args),
         Command::Scan(args) => {
-            let report = scan::scan_paths(&args.paths, args.fail_on, args.jobs)?;
+            let walk = files::WalkOptions {
+                external_symlinks: args.external_symlinks,
+                max_stream_bytes: args.max_stream_bytes,
+            };
+            let report = scan::scan_paths(&args.paths, args.fail_on, args.jobs, walk)?;
             let text = match args.format {
                 OutputFormat::Json => report.to_json_pretty() + "\n",
                 OutputFormat::Text => render::text(&report),

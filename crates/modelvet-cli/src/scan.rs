@@ -6,16 +6,17 @@
 //! two threads share it; a smaller file is read once, hashed and scanned
 //! from memory.
 
-use crate::files::{walk, FileSource, Found, Target};
+use crate::files::{walk, FileSource, Found, Spools, Target, WalkOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use modelvet_core::{
-    scan_artifact, ArtifactScan, Report, ReportBuilder, ScanOptions, Severity, Sha256Stream,
-    SliceSource,
+    scan_artifact_with, ArtifactScan, ByteSource, Finding, Location, Report, ReportBuilder,
+    ScanHost, ScanOptions, Severity, Sha256Stream, SliceSource,
 };
 use std::collections::BinaryHeap;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::{mpsc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// Read size while hashing; files up to this size are read into memory once.
 const HASH_CHUNK: usize = 4 * 1024 * 1024;
@@ -28,10 +29,14 @@ const READ_AHEAD_AT: u64 = 64 * 1024 * 1024;
 /// takes about a millisecond with SHA-NI).
 const SPLIT_AT: u64 = 1024 * 1024;
 
+/// Most threads `--jobs` may ask for.
+pub const MAX_JOBS: usize = 256;
+
 pub fn scan_paths(
     paths: &[PathBuf],
     fail_on: Severity,
     jobs: Option<usize>,
+    walk_opts: WalkOptions,
 ) -> anyhow::Result<Report> {
     let opts = ScanOptions {
         fail_on,
@@ -40,13 +45,16 @@ pub fn scan_paths(
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
-        .max(1);
+        .clamp(1, MAX_JOBS);
     let queue = Queue::new(jobs > 1);
+    let gate = HeavyGate::default();
     let worker = Worker {
         queue: &queue,
         opts: &opts,
+        gate: &gate,
         progress: progress_bar(),
     };
+    let mut spools = Spools::default();
     let mut parts = std::thread::scope(|scope| {
         // Waiting workers are released even if the walk unwinds.
         let _close = Close(&queue);
@@ -58,7 +66,9 @@ pub fn scan_paths(
                     .ok()
             })
             .collect();
-        walk(paths, |found| queue.add(found, &worker.progress));
+        walk(paths, walk_opts, &mut spools, |found| {
+            queue.add(found, &worker.progress)
+        });
         queue.close();
         // The walk keeps this thread busy at the start; at the end it only
         // waits, so there are never more busy threads than `jobs` + 1.
@@ -100,7 +110,10 @@ pub fn scan_paths(
             }
         };
         match outcome {
-            Outcome::Scanned { sha256, scan } => {
+            Outcome::Scanned { sha256, mut scan } => {
+                if let Some(to) = &target.outside_link {
+                    scan.findings.push(outside_link(&target.display, to));
+                }
                 builder.add(&target.display, target.size, Some(sha256), scan)
             }
             Outcome::Unreadable(message) => {
@@ -108,7 +121,80 @@ pub fn scan_paths(
             }
         }
     }
+    drop(spools);
     Ok(builder.build())
+}
+
+fn outside_link(display: &str, to: &str) -> Finding {
+    Finding::new(
+        &modelvet_core::scan::SYMLINK_OUTSIDE_ROOT,
+        display.to_owned(),
+        Location::File,
+        format!("`{display}` is a symbolic link out of the scanned folder, to {to}; its target was scanned"),
+    )
+    .with_help("check that the target is the file you expect; copy it into the folder before publishing")
+}
+
+/// The CLI's side of [`ScanHost`]: a deadline per artifact
+/// (`limits.scan.max_seconds`) and one heavy slot for the whole run, so
+/// that only one artifact at a time holds more than
+/// `limits.scan.light_held_bytes` of decompressed data, whatever `--jobs`.
+struct Host<'a> {
+    deadline: Instant,
+    gate: &'a HeavyGate,
+}
+
+impl<'a> Host<'a> {
+    fn new(opts: &ScanOptions, gate: &'a HeavyGate) -> Host<'a> {
+        let secs = u64::from(opts.limits.scan.max_seconds);
+        let now = Instant::now();
+        Host {
+            deadline: now.checked_add(Duration::from_secs(secs)).unwrap_or(now),
+            gate,
+        }
+    }
+}
+
+impl ScanHost for Host<'_> {
+    fn expired(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+    fn enter_heavy(&self) {
+        self.gate.enter();
+    }
+    fn leave_heavy(&self) {
+        self.gate.leave();
+    }
+}
+
+/// One slot: a thread waiting for it holds no heavy memory, and the holder
+/// waits for nothing, so no two threads can wait for each other.
+#[derive(Default)]
+struct HeavyGate {
+    busy: Mutex<bool>,
+    freed: Condvar,
+}
+
+impl HeavyGate {
+    fn enter(&self) {
+        let Ok(mut busy) = self.busy.lock() else {
+            return;
+        };
+        while *busy {
+            busy = match self.freed.wait(busy) {
+                Ok(b) => b,
+                Err(_) => return,
+            };
+        }
+        *busy = true;
+    }
+
+    fn leave(&self) {
+        if let Ok(mut busy) = self.busy.lock() {
+            *busy = false;
+        }
+        self.freed.notify_one();
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -227,6 +313,7 @@ enum Outcome {
 struct Worker<'a> {
     queue: &'a Queue,
     opts: &'a ScanOptions,
+    gate: &'a HeavyGate,
     progress: ProgressBar,
 }
 
@@ -255,8 +342,7 @@ impl Worker<'_> {
                     let mut hasher = Sha256Stream::new();
                     hasher.update(buf);
                     let sha256 = hasher.finalize_hex();
-                    let scan =
-                        scan_artifact(&target.display, &mut SliceSource::new(buf), self.opts);
+                    let scan = self.scan_source(&target.display, &mut SliceSource::new(buf));
                     return Outcome::Scanned { sha256, scan };
                 }
                 // The file grew past the buffer since it was listed: stream it.
@@ -281,16 +367,17 @@ impl Worker<'_> {
         // A file that fits the buffer is scanned from memory: fewer system calls.
         if usize::try_from(target.size).is_ok_and(|n| n <= HASH_CHUNK) {
             if let Ok(true) = read_small(target, buf) {
-                return Ok(scan_artifact(
-                    &target.display,
-                    &mut SliceSource::new(buf),
-                    self.opts,
-                ));
+                return Ok(self.scan_source(&target.display, &mut SliceSource::new(buf)));
             }
         }
         let mut source = FileSource::open(&target.path)
             .map_err(|e| format!("cannot open {}: {e}", target.display))?;
-        Ok(scan_artifact(&target.display, &mut source, self.opts))
+        Ok(self.scan_source(&target.display, &mut source))
+    }
+
+    fn scan_source(&self, display: &str, src: &mut dyn ByteSource) -> ArtifactScan {
+        let host = Host::new(self.opts, self.gate);
+        scan_artifact_with(display, src, self.opts, &host)
     }
 }
 

@@ -34,7 +34,7 @@ pub use hash::Sha256Stream;
 pub use limits::Limits;
 pub use report::{ArtifactReport, Report, ReportBuilder, ScanError};
 pub use rule::Rule;
-pub use scan::{scan_artifact, ArtifactScan, ScanOptions};
+pub use scan::{scan_artifact, scan_artifact_with, ArtifactScan, ScanHost, ScanOptions};
 pub use severity::{Severity, Verdict};
 pub use source::{ByteSource, ReadError, SliceSource};
 

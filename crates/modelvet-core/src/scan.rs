@@ -96,8 +96,38 @@ verdict still accounts for every finding's severity.
 "#,
 };
 
+/// A file reached through a symbolic link that leads out of the folder being scanned.
+pub static SYMLINK_OUTSIDE_ROOT: Rule = Rule {
+    id: "symlink-outside-root",
+    severity: Severity::Low,
+    summary: "A file in the scanned folder is a symbolic link to a place outside it.",
+    docs: r#"
+## Why it matters
+A model folder is usually copied, archived or uploaded as a whole. A link that leads out of
+it makes the folder's content depend on the machine it sits on: a loader reading the
+folder reads whatever the link points at, which may be a file the publisher never shipped
+(or, in a shared folder, one an attacker swapped in). The Hugging Face cache lays out
+snapshots this way on purpose (`snapshots/<rev>/x -> ../../blobs/<hash>`), so on its own it
+is no sign of an attack.
+
+## What modelvet does
+The CLI follows the link and scans its target, naming both in the finding. With
+`--external-symlinks refuse` it does not follow it and reports an error instead (the scan
+then ends with exit code 2: nothing not scanned passes).
+
+## What to do
+Check that the link's target is the file you expect; copy the real file into the folder
+before publishing or vetting it.
+"#,
+};
+
 /// Rules owned by the scan driver.
-pub const RULES: &[&Rule] = &[&UNKNOWN_FORMAT, &EXTENSION_MISMATCH, &FINDINGS_TRUNCATED];
+pub const RULES: &[&Rule] = &[
+    &UNKNOWN_FORMAT,
+    &EXTENSION_MISMATCH,
+    &FINDINGS_TRUNCATED,
+    &SYMLINK_OUTSIDE_ROOT,
+];
 
 /// Scan state shared by every scanner during one artifact's scan.
 ///

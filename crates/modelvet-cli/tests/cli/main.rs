@@ -8,4 +8,5 @@ mod json_report;
 mod rules;
 mod schema;
 mod sha256;
+mod streams;
 mod support;
