@@ -57,9 +57,11 @@ pub fn unavailable() -> Option<String> {
 fn cargo_fuzz(root: &Path) -> Command {
     // The rustup proxy picks the toolchain from `+nightly`; a `CARGO` set by
     // the outer stable cargo would override it, so call `cargo` from PATH.
+    // The fuzz workspace keeps its own target folder (`fuzz/target`).
     let mut c = Command::new("cargo");
     c.args(["+nightly", "fuzz"])
         .env_remove("CARGO")
+        .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTC")
         .env_remove("RUSTUP_TOOLCHAIN")
         .current_dir(root.join("fuzz"));
