@@ -1,10 +1,11 @@
-//! Any bytes, any name: detection plus every scanner it dispatches to must not panic.
+//! Any bytes under a name the input picks (a list of meaningful names and
+//! extensions, or arbitrary bytes): detection plus every scanner it dispatches
+//! to must not panic, and the report stays bounded.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use modelvet_core::{scan_artifact, ScanOptions, SliceSource};
+#[path = "../harness.rs"]
+mod harness;
 
-fuzz_target!(|data: &[u8]| {
-    let opts = ScanOptions::default();
-    let _ = scan_artifact("fuzz.bin", &mut SliceSource::new(data), &opts);
-});
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| harness::scan_any(data));

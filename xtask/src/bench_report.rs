@@ -1,5 +1,6 @@
 //! docs/BENCHMARKS.md: the hash section is rewritten from the numbers of one
 //! `cargo xtask bench hash` run; everything outside its markers is kept.
+//! [`splice_section`] does the same for any other section (`cargo xtask fuzz`).
 
 use crate::bench_hash::Timed;
 use crate::cmd;
@@ -12,13 +13,19 @@ const END: &str = "<!-- bench hash: end -->";
 const MB: f64 = 1e6;
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// Put `section` between the markers of the existing file (or a new one).
+/// Put `section` between the hash markers of the existing file (or a new one).
 pub fn splice(existing: Option<&str>, section: &str) -> String {
-    let block = format!("{BEGIN}\n{section}{END}\n");
+    splice_section(existing, BEGIN, END, section)
+}
+
+/// Put `section` between the markers `begin` and `end` of the existing file
+/// (appended with them when they are missing, or a new file).
+pub fn splice_section(existing: Option<&str>, begin: &str, end: &str, section: &str) -> String {
+    let block = format!("{begin}\n{section}{end}\n");
     match existing {
-        Some(old) => match (old.find(BEGIN), old.find(END)) {
+        Some(old) => match (old.find(begin), old.find(end)) {
             (Some(b), Some(e)) if b < e => {
-                let after = old.get(e + END.len()..).unwrap_or_default();
+                let after = old.get(e + end.len()..).unwrap_or_default();
                 let after = after.trim_start_matches('\n');
                 let gap = if after.is_empty() { "" } else { "\n" };
                 format!("{}{block}{gap}{after}", &old[..b])

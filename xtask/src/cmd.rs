@@ -47,6 +47,14 @@ where
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// Standard output of `cmd` if it ran and succeeded (its standard error is shown).
+pub fn stdout_of_in(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(std::process::Stdio::inherit()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// The first executable called `name` on `PATH`.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

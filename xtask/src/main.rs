@@ -26,7 +26,10 @@ commands:
                      wasm tests in headless Chromium, browser end to end, generated docs)
   docs [--check]     regenerate docs/rules/*.md and docs/report.schema.json
                      (--check: fail if they are out of date)
-  fuzz-build         build every fuzz target (`cargo +nightly fuzz build`)
+  fuzz-build         build every fuzz target (`cargo +nightly fuzz build`; installs
+                     cargo-fuzz when it is missing)
+  fuzz --time N      run every fuzz target for N seconds with memory and time limits;
+                     writes docs/BENCHMARKS.md, fails on any crash, OOM or timeout
   setup              only install what is missing (wasm32 target, trunk, wasm-bindgen-cli)
   bench hash         SHA-256 throughput: CLI vs sha256sum/openssl, browser wasm vs
                      hash-wasm vs WebCrypto; writes docs/BENCHMARKS.md
@@ -56,6 +59,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         ["docs"] => docs::write(&root),
         ["docs", "--check"] => docs::check(&root),
         ["fuzz-build"] => fuzz::build(&root),
+        ["fuzz", rest @ ..] => fuzz::run(&root, rest),
         ["setup"] => setup::ensure_all(&root).map(|_| ()),
         ["bench", "hash", rest @ ..] => bench_hash::run(&root, rest),
         ["bench", "scan"] => bench_scan::run(&root),

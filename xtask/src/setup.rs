@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 /// A tool installed with `cargo install`, pinned to one version.
-struct CargoTool {
+pub struct CargoTool {
     /// The binary looked up on `PATH`.
     bin: &'static str,
     /// Other binaries the same crate provides (checked too).
@@ -24,6 +24,16 @@ const TRUNK: CargoTool = CargoTool {
     also: &[],
     krate: "trunk",
     version: "0.21.14",
+    locked: true,
+};
+
+/// `cargo fuzz` (runs on nightly; `cargo xtask fuzz` and the fuzz build of
+/// `cargo xtask test` install it when it is missing).
+pub const CARGO_FUZZ: CargoTool = CargoTool {
+    bin: "cargo-fuzz",
+    also: &[],
+    krate: "cargo-fuzz",
+    version: "0.13.2",
     locked: true,
 };
 
@@ -128,7 +138,7 @@ fn install_reason(tool: &CargoTool) -> Option<String> {
 
 /// Install the tools that are missing, all at once (each `cargo install` is
 /// mostly serial; two of them share 2 cores better than they take turns).
-fn ensure_cargo_tools(root: &Path, tools: &[CargoTool]) -> anyhow::Result<()> {
+pub fn ensure_cargo_tools(root: &Path, tools: &[CargoTool]) -> anyhow::Result<()> {
     let log_dir = root.join("target/xtask");
     let mut running: Vec<(&CargoTool, Child, PathBuf, Instant)> = Vec::new();
     for tool in tools {

@@ -21,6 +21,8 @@ struct StepResult {
 }
 
 /// Whether to build the fuzz targets in `test` (measured: see docs/BENCHMARKS.md).
+/// The step installs cargo-fuzz when it is missing (about 1.5 min on 2 cores)
+/// and is skipped only without a nightly toolchain.
 const FUZZ_BUILD_IN_TEST: bool = true;
 
 struct Run<'a> {
