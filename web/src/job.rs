@@ -6,7 +6,7 @@ use crate::blob_source::BlobSource;
 use crate::blob_stream::BlobChunks;
 use crate::state::RowId;
 use crate::wire::FromWorker;
-use modelvet_core::{scan_artifact, ByteSource, ScanOptions, Sha256Stream};
+use modelvet_core::{scan_artifact_with, ByteSource, ScanHost, ScanOptions, Sha256Stream};
 
 /// Bytes per read while hashing. The worker holds two buffers of this size
 /// (the stream's and its copy in wasm memory), whatever the file's size.
@@ -31,8 +31,30 @@ pub async fn run(
         }
     };
     post(&FromWorker::Hashed { id, sha256 });
-    let scan = scan_artifact(path, &mut source, options);
+    let host = Deadline::after(options.limits.scan.max_seconds);
+    let scan = scan_artifact_with(path, &mut source, options, &host);
     post(&FromWorker::Scanned { id, scan });
+}
+
+/// The worker's clock for the core: the artifact's wall time
+/// (`limits.scan.max_seconds`) from `Date.now()`. Each worker scans one
+/// file at a time in its own memory, so it needs no memory gate.
+struct Deadline {
+    at_ms: f64,
+}
+
+impl Deadline {
+    fn after(seconds: u32) -> Deadline {
+        Deadline {
+            at_ms: js_sys::Date::now() + f64::from(seconds) * 1000.0,
+        }
+    }
+}
+
+impl ScanHost for Deadline {
+    fn expired(&self) -> bool {
+        js_sys::Date::now() >= self.at_ms
+    }
 }
 
 async fn hash(

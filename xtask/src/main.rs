@@ -5,6 +5,7 @@
 
 mod bench_hash;
 mod bench_report;
+mod bench_robust;
 mod bench_scan;
 mod cmd;
 mod docs;
@@ -34,6 +35,8 @@ commands:
   bench hash         SHA-256 throughput: CLI vs sha256sum/openssl, browser wasm vs
                      hash-wasm vs WebCrypto; writes docs/BENCHMARKS.md
   bench scan         scan throughput benchmark
+  bench robust       hostile inputs (bombs, streams, devices) through the CLI: time,
+                     peak memory, exit code, budget hit; writes docs/BENCHMARKS.md
 ";
 
 fn main() -> ExitCode {
@@ -63,6 +66,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         ["setup"] => setup::ensure_all(&root).map(|_| ()),
         ["bench", "hash", rest @ ..] => bench_hash::run(&root, rest),
         ["bench", "scan"] => bench_scan::run(&root),
+        ["bench", "robust"] => bench_robust::run(&root),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())

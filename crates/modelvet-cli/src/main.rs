@@ -4,11 +4,11 @@
 //! Every decision is made in `modelvet-core`.
 
 mod audit;
-mod files;
 mod render;
 mod scan;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use modelvet_cli::files;
 use modelvet_core::Severity;
 use std::io::Write;
 use std::path::PathBuf;
@@ -75,7 +75,7 @@ struct ScanArgs {
     external_symlinks: files::ExternalSymlinks,
     /// Most bytes read from standard input (`-`) or a pipe; longer streams
     /// are an error.
-    #[arg(long, default_value_t = 4 << 30)]
+    #[arg(long, default_value_t = 2 << 30)]
     max_stream_bytes: u64,
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]

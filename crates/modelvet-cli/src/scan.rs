@@ -6,8 +6,8 @@
 //! two threads share it; a smaller file is read once, hashed and scanned
 //! from memory.
 
-use crate::files::{walk, FileSource, Found, Spools, Target, WalkOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use modelvet_cli::files::{walk, FileSource, Found, Spools, Target, WalkOptions};
 use modelvet_core::{
     scan_artifact_with, ArtifactScan, ByteSource, Finding, Location, Report, ReportBuilder,
     ScanHost, ScanOptions, Severity, Sha256Stream, SliceSource,

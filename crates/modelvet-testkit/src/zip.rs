@@ -112,14 +112,24 @@ impl ZipBuilder {
     /// previous member's local header: two names, one set of bytes
     /// (overlapping entries; no writer does this).
     pub fn alias(mut self, name: &str) -> ZipBuilder {
-        let Some(prev) = self.members.last().cloned() else {
+        let Some(prev) = self.members.last() else {
             return self;
         };
-        self.members.push(Member {
+        // The bytes stay with the first member (an alias writes none); only
+        // their size and CRC are recorded.
+        let alias = Member {
             name: name.to_owned(),
+            data: Vec::new(),
+            method: prev.method,
+            local_name: prev.local_name.clone(),
+            flags: prev.flags,
+            local_flags: prev.local_flags,
+            crc: Some(prev.crc.unwrap_or_else(|| crc32fast::hash(&prev.data))),
+            declared_size: Some(prev.declared_size.unwrap_or(prev.data.len() as u64)),
+            method_number: prev.method_number,
             alias_of_previous: true,
-            ..prev
-        });
+        };
+        self.members.push(alias);
         self
     }
 

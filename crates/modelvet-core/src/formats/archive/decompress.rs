@@ -96,6 +96,10 @@ pub struct Decoded {
 
 const CHUNK: usize = 64 * 1024;
 
+/// Output up to this size grows as a `Vec` does; past it, the rest of the
+/// cap is reserved at once.
+const GROW_IN_PLACE: usize = 8 << 20;
+
 /// How a decoder may run: its output cap, the memory its dictionary may
 /// take, and the shell's clock.
 #[derive(Clone, Copy)]
@@ -257,6 +261,17 @@ impl Write for Capped<'_> {
             .bytes
             .saturating_sub(self.bytes.len() as u64);
         let take = usize::try_from(room).map_or(buf.len(), |r| r.min(buf.len()));
+        let needed = self.bytes.len().saturating_add(take);
+        if needed > self.bytes.capacity() && needed > GROW_IN_PLACE {
+            // Past a few MiB, reserve the rest of the cap once instead of
+            // doubling: a doubling copies the whole output into a new block
+            // while the old one is still held (twice the memory at the
+            // peak), whereas pages reserved and not yet written cost nothing.
+            let cap = usize::try_from(self.bounds.cap.bytes).unwrap_or(usize::MAX);
+            let _ = self
+                .bytes
+                .try_reserve_exact(cap.saturating_sub(self.bytes.len()));
+        }
         self.bytes
             .extend_from_slice(buf.get(..take).unwrap_or_default());
         if take < buf.len() {
@@ -278,15 +293,37 @@ fn inflate_stream(
     format: DataFormat,
     bounds: Bounds<'_>,
 ) -> Decoded {
-    let cap = bounds.cap;
-    let mut state = InflateState::new_boxed(format);
     let mut out = Capped::new(bounds);
+    let (consumed, result) = inflate_into(src, start, format, &mut out);
+    match result {
+        Err(Stop::Read(e)) => Decoded {
+            bytes: out.bytes,
+            stop: Some(Stop::Read(e)),
+            consumed,
+        },
+        Err(Stop::Corrupt(why)) => out.finish(Err(io::Error::other(why)), consumed),
+        Err(_) | Ok(()) => out.finish(Ok(()), consumed),
+    }
+}
+
+/// Inflate the stream at `start` into `out` (which may already hold the
+/// output of earlier gzip members); the compressed bytes consumed, and why
+/// it stopped if not at the end of the stream (a cap or deadline is in
+/// `out.stop`).
+fn inflate_into(
+    src: &mut dyn ByteSource,
+    start: u64,
+    format: DataFormat,
+    out: &mut Capped<'_>,
+) -> (u64, Result<(), Stop>) {
+    let cap = out.bounds.cap.bytes.saturating_sub(out.bytes.len() as u64);
+    let mut state = InflateState::new_boxed(format);
     let in_len =
         usize::try_from(src.len().saturating_sub(start)).map_or(CHUNK, |l| l.clamp(1, CHUNK));
     // A small stream gets a small output buffer (a few times its size; the
     // loop goes round again if it inflates to more): zeroing a whole chunk
     // for each small zip member costs more than inflating it.
-    let out_len = usize::try_from(cap.bytes)
+    let out_len = usize::try_from(cap)
         .map_or(CHUNK, |c| c.clamp(1, CHUNK))
         .min(in_len.saturating_mul(4).max(4096));
     let mut input = vec![0u8; in_len];
@@ -294,6 +331,7 @@ fn inflate_stream(
     let mut pos = start;
     let mut have = 0usize;
     let mut eof = false;
+    let done = |pos: u64, r| (pos.saturating_sub(start), r);
     loop {
         if have < input.len() && !eof {
             let Some(rest) = input.get_mut(have..) else {
@@ -302,13 +340,7 @@ fn inflate_stream(
             match src.read_at(pos.saturating_add(have as u64), rest) {
                 Ok(0) => eof = true,
                 Ok(n) => have = have.saturating_add(n),
-                Err(e) => {
-                    return Decoded {
-                        bytes: out.bytes,
-                        stop: Some(Stop::Read(e)),
-                        consumed: pos.saturating_sub(start),
-                    }
-                }
+                Err(e) => return done(pos, Err(Stop::Read(e))),
             }
         }
         let flush = if eof { MZFlush::Finish } else { MZFlush::None };
@@ -321,66 +353,66 @@ fn inflate_stream(
             .write_all(output.get(..r.bytes_written).unwrap_or_default())
             .is_err()
         {
-            return out.finish(Ok(()), pos.saturating_sub(start));
+            let stop = out
+                .stop
+                .clone()
+                .unwrap_or(Stop::Corrupt("output refused".into()));
+            return done(pos, Err(stop));
         }
         match r.status {
-            Ok(MZStatus::StreamEnd) => return out.finish(Ok(()), pos.saturating_sub(start)),
+            Ok(MZStatus::StreamEnd) => return done(pos, Ok(())),
             Ok(_) => {}
             Err(MZError::Buf) if r.bytes_consumed == 0 && r.bytes_written == 0 && eof => {
-                let e = io::Error::new(io::ErrorKind::UnexpectedEof, "truncated deflate stream");
-                return out.finish(Err(e), pos.saturating_sub(start));
+                return done(pos, Err(Stop::Corrupt("truncated deflate stream".into())));
             }
             Err(MZError::Buf) => {}
-            Err(e) => {
-                let e = io::Error::new(io::ErrorKind::InvalidData, format!("{e:?}"));
-                return out.finish(Err(e), pos.saturating_sub(start));
-            }
+            Err(e) => return done(pos, Err(Stop::Corrupt(format!("{e:?}")))),
         }
     }
-    out.finish(Ok(()), pos.saturating_sub(start))
+    done(pos, Ok(()))
 }
 
 /// gzip (RFC 1952), every member in turn, into one capped output.
 fn gunzip(src: &mut dyn ByteSource, bounds: Bounds<'_>) -> Decoded {
-    let cap = bounds.cap;
-    let mut all = Decoded::default();
+    let mut out = Capped::new(bounds);
     let mut pos = 0u64;
+    let mut corrupt = None;
     loop {
         let header = match gzip_header_len(src, pos) {
             Ok(Some(n)) => n,
             Ok(None) if pos > 0 => break, // trailing bytes after the last member
             Ok(None) => {
-                all.stop = Some(Stop::Corrupt("not a gzip stream".into()));
+                corrupt = Some(io::Error::other("not a gzip stream"));
                 break;
             }
             Err(e) => {
-                all.stop = Some(Stop::Read(e));
+                out.stop = out.stop.or(Some(Stop::Read(e)));
                 break;
             }
         };
-        let left = Bounds {
-            cap: Cap {
-                bytes: cap.bytes.saturating_sub(all.bytes.len() as u64),
-                ..cap
-            },
-            ..bounds
-        };
-        let d = inflate_stream(src, pos.saturating_add(header), DataFormat::Raw, left);
-        all.bytes.extend_from_slice(&d.bytes);
+        let (consumed, result) =
+            inflate_into(src, pos.saturating_add(header), DataFormat::Raw, &mut out);
         pos = pos
             .saturating_add(header)
-            .saturating_add(d.consumed)
+            .saturating_add(consumed)
             .saturating_add(8);
-        all.consumed = pos;
-        if d.stop.is_some() {
-            all.stop = d.stop;
-            break;
+        match result {
+            Ok(()) => {}
+            Err(Stop::Corrupt(why)) => {
+                corrupt = Some(io::Error::other(why));
+                break;
+            }
+            Err(Stop::Read(e)) => {
+                out.stop = out.stop.or(Some(Stop::Read(e)));
+                break;
+            }
+            Err(_) => break,
         }
         if pos >= src.len() {
             break;
         }
     }
-    all
+    out.finish(corrupt.map_or(Ok(()), Err), pos)
 }
 
 /// Length of the gzip member header at `pos`, `None` if there is none.
