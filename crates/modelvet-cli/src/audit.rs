@@ -4,18 +4,23 @@
 //! Glue only: reads `HF_ENDPOINT` / `HF_TOKEN`, sends the requests the core's
 //! [`HubSession`] asks for over blocking HTTPS (ureq + rustls), and renders
 //! the [`CardAudit`].
+//!
+//! The whole audit has one deadline (`--deadline`): the core's session is
+//! told the elapsed time before each request and gives every request what is
+//! left as its timeout. An audit that could not complete exits 2 and, with
+//! `--format json`, still prints a report whose `errors` say why.
 
 use crate::{write_stdout, OutputFormat, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use modelvet_core::card::{self, AuditOptions, CardAudit, IntendedUse, ItemStatus};
 use modelvet_core::hub::{
-    run_blocking, HttpRequest, HttpResponse, HubConfig, HubSession, RepoRef, Transport,
-    TransportError, DEFAULT_ENDPOINT,
+    run_blocking, HttpRequest, HttpResponse, HubConfig, HubLimits, HubSession, RepoRef, Transport,
+    TransportError, DEFAULT_DEADLINE_MS, DEFAULT_ENDPOINT,
 };
 use modelvet_core::{ReportBuilder, ScanOptions, Severity, Verdict};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Time allowed for one request, connection to last byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -42,6 +47,10 @@ pub struct AuditArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Seconds the whole audit may take; past it the audit is incomplete (exit 2).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE_MS / 1000,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    deadline: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,7 +84,17 @@ impl UreqTransport {
 
 impl Transport for UreqTransport {
     fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut builder = self.agent.get(&req.url);
+        // What is left of the audit's deadline, if that is shorter.
+        let timeout = req
+            .timeout_ms
+            .map(Duration::from_millis)
+            .map_or(REQUEST_TIMEOUT, |left| left.min(REQUEST_TIMEOUT));
+        let mut builder = self
+            .agent
+            .get(&req.url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build();
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -122,10 +141,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     let token = env_nonempty("HF_TOKEN");
     let target = match RepoRef::parse(&args.repo, args.revision.as_deref()) {
         Ok(t) => t,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
-            return Ok(EXIT_ERROR);
-        }
+        Err(e) => return failed(&args, &args.repo, &e.to_string()),
     };
     let endpoint_trimmed = endpoint.trim_end_matches('/').to_ascii_lowercase();
     if let Some(origin) = &target.origin {
@@ -139,28 +155,28 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     let config = HubConfig {
         endpoint,
         token,
-        ..HubConfig::default()
+        limits: HubLimits {
+            deadline_ms: args.deadline.saturating_mul(1000),
+            ..HubLimits::default()
+        },
     };
+    let repo_id = target.repo_id.clone();
     let session = match HubSession::new(config, target) {
         Ok(s) => s,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
-            return Ok(EXIT_ERROR);
-        }
+        Err(e) => return failed(&args, &repo_id, &e.to_string()),
     };
     let show_progress = std::io::stderr().is_terminal();
     let mut transport = UreqTransport::new();
-    let snapshot = run_blocking(session, &mut transport, |req| {
+    let started = Instant::now();
+    let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let snapshot = run_blocking(session, &mut transport, elapsed_ms, |req| {
         if show_progress {
             let _ = writeln!(std::io::stderr(), "fetching {}…", req.purpose);
         }
     });
     let snapshot = match snapshot {
         Ok(s) => s,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
-            return Ok(EXIT_ERROR);
-        }
+        Err(e) => return failed(&args, &repo_id, &e.to_string()),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -186,10 +202,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     }
     let text = match args.format {
         OutputFormat::Json => {
-            let mut builder = ReportBuilder::new(ScanOptions {
-                fail_on: args.fail_on,
-                ..ScanOptions::default()
-            });
+            let mut builder = report_builder(&args);
             for problem in &audit.incomplete {
                 builder.add_error(&audit.repo_id, problem.clone());
             }
@@ -198,12 +211,35 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
         }
         OutputFormat::Text => render(&audit),
     };
+    emit(&args, &text)?;
+    Ok(code)
+}
+
+fn report_builder(args: &AuditArgs) -> ReportBuilder {
+    ReportBuilder::new(ScanOptions {
+        fail_on: args.fail_on,
+        ..ScanOptions::default()
+    })
+}
+
+/// The audit could not complete: say why on stderr and, in JSON, in a report
+/// (verdict `error`, the reason in `errors`, no card). Exit 2.
+fn failed(args: &AuditArgs, repo: &str, message: &str) -> anyhow::Result<u8> {
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    if args.format == OutputFormat::Json {
+        let mut builder = report_builder(args);
+        builder.add_error(repo, message);
+        emit(args, &(builder.build().to_json_pretty() + "\n"))?;
+    }
+    Ok(EXIT_ERROR)
+}
+
+fn emit(args: &AuditArgs, text: &str) -> anyhow::Result<()> {
     match &args.output {
         Some(path) => std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-        None => write_stdout(&text)?,
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => write_stdout(text),
     }
-    Ok(code)
 }
 
 /// The human-readable audit.

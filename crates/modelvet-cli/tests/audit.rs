@@ -41,8 +41,8 @@ fn serve(scenario: Scenario) -> ReplayServer {
     ReplayServer::start(scenario, 0).expect("start replay server")
 }
 
-/// The report, card included, validates against docs/report.schema.json.
-fn assert_valid(report: &Value) {
+/// The report validates against docs/report.schema.json.
+fn assert_schema_valid(report: &Value) {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema"))
@@ -57,7 +57,34 @@ fn assert_valid(report: &Value) {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The report, card included, validates against docs/report.schema.json.
+fn assert_valid(report: &Value) {
+    assert_schema_valid(report);
     assert!(report["card"].is_object(), "the report has no card");
+}
+
+/// A failed audit's JSON report: valid, verdict `error`, no card, and one
+/// error about `repo` whose message contains `expected`.
+fn assert_failed_report(run: &Run, repo: &str, expected: &str) {
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.json();
+    assert_schema_valid(&report);
+    assert_eq!(report["verdict"], "error");
+    assert!(report.get("card").is_none(), "{report:#}");
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["artifact"], repo);
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(expected), "{message}");
+    assert_eq!(report["summary"]["errors"], 1);
+    // The same reason on stderr.
+    assert!(run.stderr.contains(expected), "{}", run.stderr);
 }
 
 fn item<'a>(card: &'a Value, id: &str) -> &'a Value {
@@ -342,4 +369,115 @@ fn fail_on_threshold_controls_the_exit_code() {
         .code,
         1
     );
+}
+
+#[test]
+fn a_slow_hub_hits_the_deadline_and_still_reports() {
+    // Each answer takes 700 ms and the tree has one entry per page: well past
+    // a 2 s deadline, though no single request is slow enough to time out.
+    let server = serve(Scenario {
+        delay_ms: 700,
+        page_size: 1,
+        ..standard::scenario()
+    });
+    let started = std::time::Instant::now();
+    let run = audit(
+        &server,
+        &[
+            "google-bert/bert-base-uncased",
+            "--deadline",
+            "2",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let took = started.elapsed();
+    assert_failed_report(
+        &run,
+        "google-bert/bert-base-uncased",
+        "did not finish within its deadline of 2 s",
+    );
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "the deadline did not stop the audit ({took:?})"
+    );
+    // Text output: nothing on stdout, the reason on stderr, exit 2.
+    let text = audit(
+        &server,
+        &["google-bert/bert-base-uncased", "--deadline", "1"],
+        None,
+    );
+    assert_eq!(text.code, 2);
+    assert!(text.stdout.is_empty(), "{}", text.stdout);
+    assert!(text.stderr.contains("deadline of 1 s"), "{}", text.stderr);
+    // A zero deadline is refused as a bad argument.
+    assert_eq!(audit(&server, &["a/b", "--deadline", "0"], None).code, 2);
+}
+
+#[test]
+fn failed_audits_still_print_a_json_report() {
+    let server = serve(standard::scenario());
+    let missing = audit(&server, &["nobody/nothing", "--format", "json"], None);
+    assert_failed_report(&missing, "nobody/nothing", "nobody/nothing was not found");
+
+    let bad_id = audit(&server, &["not a repo", "--format", "json"], None);
+    assert_eq!(bad_id.code, 2);
+    assert_schema_valid(&bad_id.json());
+    assert_eq!(bad_id.json()["verdict"], "error");
+
+    // Nothing listens on port 9 of localhost: a network failure.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modelvet"));
+    let out = cmd
+        .args([
+            "audit",
+            "a/b",
+            "--format",
+            "json",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ])
+        .env_remove("HF_TOKEN")
+        .output()
+        .expect("run modelvet");
+    let offline = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_failed_report(&offline, "a/b", "cannot reach http://127.0.0.1:9/");
+
+    let limited = serve(Scenario {
+        rate_limited_requests: 1,
+        ..standard::scenario()
+    });
+    let run = audit(
+        &limited,
+        &["google-bert/bert-base-uncased", "--format", "json"],
+        None,
+    );
+    assert_failed_report(&run, "google-bert/bert-base-uncased", "retry in 183 s");
+
+    // -o writes the failure report to the file.
+    let dir = std::env::temp_dir().join(format!("modelvet-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("report.json");
+    let to_file = audit(
+        &server,
+        &[
+            "nobody/nothing",
+            "--format",
+            "json",
+            "-o",
+            path.to_str().expect("utf-8 path"),
+        ],
+        None,
+    );
+    assert_eq!(to_file.code, 2);
+    assert!(to_file.stdout.is_empty());
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("report written"))
+            .expect("JSON");
+    assert_eq!(written["verdict"], "error");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,7 +13,8 @@
 //!
 //! Errors carry the Hub's `X-Error-Code` / `X-Error-Message` headers; gated
 //! files need a granted token; a rate-limit plan answers 429 with
-//! `RateLimit`, `RateLimit-Policy` and `Retry-After`. Every response has CORS
+//! `RateLimit`, `RateLimit-Policy` and `Retry-After`; a delay makes every
+//! answer slow. Every response has CORS
 //! headers so a page on another origin can read it.
 
 pub mod standard;
@@ -80,6 +81,9 @@ pub struct Scenario {
     pub rate_limited_requests: u32,
     /// Seconds until the rate-limit window resets (`t=` of `RateLimit`).
     pub retry_after: u64,
+    /// Wait this many milliseconds before answering each request (preflights
+    /// excluded): a slow Hub, to test deadlines.
+    pub delay_ms: u64,
 }
 
 impl Default for Scenario {
@@ -90,6 +94,7 @@ impl Default for Scenario {
             granted_tokens: Vec::new(),
             rate_limited_requests: 0,
             retry_after: 183,
+            delay_ms: 0,
         }
     }
 }
@@ -290,6 +295,9 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             },
             authorization: req.header("Authorization").map(str::to_owned),
         });
+    }
+    if req.method != "OPTIONS" && shared.scenario.delay_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(shared.scenario.delay_ms));
     }
     let resp = route(&req, shared);
     write_response(&mut stream, &req, resp)

@@ -2,6 +2,11 @@
 //! sent with `fetch` (CORS, no cookies, no referrer) and the answer fed back.
 //! `fetch` drops `Authorization` on cross-origin redirects (to the CDN), and
 //! the core attaches it only to the endpoint's origin.
+//!
+//! The session's deadline is kept with the page's clock: the session is told
+//! the elapsed time before each request and before each answer is fed, and
+//! each `fetch` is aborted (`AbortSignal.timeout`) when what is left of the
+//! deadline runs out.
 
 use crate::js::message_of;
 use modelvet_core::hub::{
@@ -9,7 +14,9 @@ use modelvet_core::hub::{
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReferrerPolicy, Request, RequestCredentials, RequestInit, RequestMode, Response};
+use web_sys::{
+    AbortSignal, ReferrerPolicy, Request, RequestCredentials, RequestInit, RequestMode, Response,
+};
 
 /// Send one request.
 pub async fn send(req: &HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -24,6 +31,11 @@ pub async fn send(req: &HttpRequest) -> Result<HttpResponse, TransportError> {
     init.set_mode(RequestMode::Cors);
     init.set_credentials(RequestCredentials::Omit);
     init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+    if let Some(ms) = req.timeout_ms {
+        // Aborts the body read too; the session then reports the deadline.
+        let signal = AbortSignal::timeout_with_u32(u32::try_from(ms).unwrap_or(u32::MAX));
+        init.set_signal(Some(&signal));
+    }
     let request = Request::new_with_str_and_init(&req.url, &init).map_err(fail)?;
     for (k, v) in &req.headers {
         request.headers().set(k, v).map_err(fail)?;
@@ -64,9 +76,21 @@ pub async fn run(
     mut session: HubSession,
     mut on_step: impl FnMut(&str, u32),
 ) -> Result<HubSnapshot, HubError> {
-    while let Some(req) = session.next_request() {
+    let started = js_sys::Date::now();
+    let elapsed_ms = || {
+        let ms = (js_sys::Date::now() - started).max(0.0);
+        // Saturating float-to-int conversion; the session ignores a clock
+        // that goes back.
+        ms as u64
+    };
+    loop {
+        session.tick(elapsed_ms());
+        let Some(req) = session.next_request() else {
+            break;
+        };
         on_step(&req.purpose, session.progress().done);
         let answer = send(&req).await;
+        session.tick(elapsed_ms());
         session.feed(answer);
     }
     session.finish()

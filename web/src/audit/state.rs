@@ -1,7 +1,8 @@
 //! The audit view's state and reducer. Pure: no browser types.
 
+use super::token_store::origin;
 use modelvet_core::card::{CardAudit, IntendedUse};
-use modelvet_core::hub::DEFAULT_ENDPOINT;
+use modelvet_core::hub::{DEFAULT_DEADLINE_MS, DEFAULT_ENDPOINT};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -36,8 +37,15 @@ pub struct AuditState {
     pub endpoint: String,
     /// Access token, held in memory unless `remember_token`.
     pub token: String,
-    /// Whether the user opted in to keeping the token in local storage.
+    /// The endpoint origin the token was entered or saved for; the token is
+    /// sent only while the endpoint has this origin, and changing the
+    /// endpoint's origin clears it.
+    pub token_origin: Option<String>,
+    /// Whether the user opted in to keeping the token in local storage
+    /// (for `token_origin` only).
     pub remember_token: bool,
+    /// Seconds the whole audit may take.
+    pub deadline_secs: u64,
     /// Current run; results of older runs are ignored.
     pub run: u64,
     /// Progress or result.
@@ -52,7 +60,9 @@ impl Default for AuditState {
             intended_use: IntendedUse::Commercial,
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             token: String::new(),
+            token_origin: None,
             remember_token: false,
+            deadline_secs: DEFAULT_DEADLINE_MS / 1000,
             run: 0,
             phase: Phase::Idle,
         }
@@ -70,10 +80,22 @@ pub enum AuditAction {
     Use(IntendedUse),
     /// The endpoint setting changed.
     Endpoint(String),
-    /// The token changed.
+    /// The token changed (typed for the current endpoint).
     Token(String),
+    /// A token saved for `origin` was found; ignored unless the endpoint has
+    /// that origin.
+    SavedToken {
+        /// The origin it was saved for.
+        origin: String,
+        /// The token.
+        token: String,
+    },
     /// The "remember token" box changed.
     RememberToken(bool),
+    /// "Forget saved token": no token in memory or storage.
+    ForgetToken,
+    /// The deadline setting changed (seconds; 0 and non-numbers are ignored).
+    Deadline(String),
     /// A run started (its id is `run + 1`).
     Start,
     /// A request of run `run` is about to be sent.
@@ -95,6 +117,21 @@ pub enum AuditAction {
 }
 
 impl AuditState {
+    /// The token to send: only to the origin it belongs to.
+    pub fn token_for_endpoint(&self) -> Option<String> {
+        let endpoint_origin = origin(&self.endpoint)?;
+        (self.token_origin.as_deref() == Some(endpoint_origin.as_str())
+            && !self.token.trim().is_empty())
+        .then(|| self.token.clone())
+    }
+
+    /// The origin the kept token is saved for, to say so next to the field.
+    pub fn saved_for(&self) -> Option<&str> {
+        self.token_origin
+            .as_deref()
+            .filter(|_| self.remember_token && !self.token.trim().is_empty())
+    }
+
     /// Whether requests are in flight.
     pub fn is_running(&self) -> bool {
         matches!(self.phase, Phase::Running { .. })
@@ -106,9 +143,42 @@ impl AuditState {
             AuditAction::Input(s) => self.input = s,
             AuditAction::Revision(s) => self.revision = s,
             AuditAction::Use(u) => self.intended_use = u,
-            AuditAction::Endpoint(e) => self.endpoint = e,
-            AuditAction::Token(t) => self.token = t,
+            AuditAction::Endpoint(e) => {
+                if origin(&e) != self.token_origin {
+                    // A token belongs to the origin it was entered for.
+                    self.token.clear();
+                    self.token_origin = None;
+                    self.remember_token = false;
+                }
+                self.endpoint = e;
+            }
+            AuditAction::Token(t) => {
+                self.token_origin = origin(&self.endpoint).filter(|_| !t.trim().is_empty());
+                self.token = t;
+            }
+            AuditAction::SavedToken { origin: o, token } => {
+                if origin(&self.endpoint).as_deref() == Some(o.as_str()) {
+                    self.token = token;
+                    self.token_origin = Some(o);
+                    self.remember_token = true;
+                }
+            }
             AuditAction::RememberToken(r) => self.remember_token = r,
+            AuditAction::Deadline(d) => {
+                if let Some(secs) = d
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=86_400).contains(s))
+                {
+                    self.deadline_secs = secs;
+                }
+            }
+            AuditAction::ForgetToken => {
+                self.token.clear();
+                self.token_origin = None;
+                self.remember_token = false;
+            }
             AuditAction::Start => {
                 self.run = self.run.wrapping_add(1);
                 self.phase = Phase::Running {
@@ -193,5 +263,50 @@ mod tests {
             ("org/model", IntendedUse::Research, "hf_x")
         );
         assert!(!s.remember_token);
+        assert_eq!(s.token_for_endpoint().as_deref(), Some("hf_x"));
+        assert_eq!(s.deadline_secs, 120);
+        s.apply(AuditAction::Deadline("30".into()));
+        for bad in ["0", "-1", "soon", "999999"] {
+            s.apply(AuditAction::Deadline(bad.into()));
+        }
+        assert_eq!(s.deadline_secs, 30);
+    }
+
+    #[test]
+    fn a_token_stays_with_its_origin() {
+        let mut s = AuditState::default();
+        s.apply(AuditAction::Token("hf_a".into()));
+        s.apply(AuditAction::RememberToken(true));
+        assert_eq!(s.saved_for(), Some("https://huggingface.co"));
+        // Same origin, other spelling: kept.
+        s.apply(AuditAction::Endpoint("https://huggingface.co/".into()));
+        assert_eq!(s.token_for_endpoint().as_deref(), Some("hf_a"));
+        // Another allowed endpoint: the token is dropped from memory.
+        s.apply(AuditAction::Endpoint("https://hf-mirror.com".into()));
+        assert_eq!(s.token_for_endpoint(), None);
+        assert_eq!((s.token.as_str(), s.remember_token), ("", false));
+        assert_eq!(s.saved_for(), None);
+        // A token saved for huggingface.co is not taken while on the mirror.
+        s.apply(AuditAction::SavedToken {
+            origin: "https://huggingface.co".into(),
+            token: "hf_a".into(),
+        });
+        assert_eq!(s.token_for_endpoint(), None);
+        assert!(s.token.is_empty());
+        // Back on huggingface.co the view loads it again.
+        s.apply(AuditAction::Endpoint("https://huggingface.co".into()));
+        s.apply(AuditAction::SavedToken {
+            origin: "https://huggingface.co".into(),
+            token: "hf_a".into(),
+        });
+        assert_eq!(s.token_for_endpoint().as_deref(), Some("hf_a"));
+        assert_eq!(s.saved_for(), Some("https://huggingface.co"));
+        s.apply(AuditAction::ForgetToken);
+        assert_eq!(s.token_for_endpoint(), None);
+        assert_eq!(s.saved_for(), None);
+        // An endpoint that is no URL gets no token.
+        s.apply(AuditAction::Endpoint("huggingface.co".into()));
+        s.apply(AuditAction::Token("hf_b".into()));
+        assert_eq!(s.token_for_endpoint(), None);
     }
 }

@@ -2,21 +2,55 @@
 
 use super::route::{endpoint_param, permalink, target_of_hash};
 use super::state::{AuditAction, AuditState, Phase};
+use super::token_store::{self, KeyValue};
 use crate::components::human_size;
 use modelvet_core::card::{self, AuditOptions, CardAudit, IntendedUse, ItemStatus};
-use modelvet_core::hub::{HubConfig, HubSession, RepoRef};
+use modelvet_core::hub::{HubConfig, HubLimits, HubSession, RepoRef};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// Local-storage key of the token, only when the user opts in.
-const TOKEN_KEY: &str = "modelvet.hub-token";
-/// Local-storage key of the endpoint setting.
+/// Local-storage key of the endpoint setting. Tokens are kept per endpoint
+/// origin, only when the user opts in (see [`token_store`]).
 const ENDPOINT_KEY: &str = "modelvet.hub-endpoint";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The browser's local storage; without one nothing is kept.
+struct LocalStorage(Option<web_sys::Storage>);
+
+impl LocalStorage {
+    fn new() -> LocalStorage {
+        LocalStorage(storage())
+    }
+}
+
+impl KeyValue for LocalStorage {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.as_ref()?.get_item(key).ok().flatten()
+    }
+    fn set(&self, key: &str, value: &str) {
+        if let Some(s) = &self.0 {
+            let _ = s.set_item(key, value);
+        }
+    }
+    fn remove(&self, key: &str) {
+        if let Some(s) = &self.0 {
+            let _ = s.remove_item(key);
+        }
+    }
+}
+
+/// The action that loads the token saved for `endpoint`'s origin, if any.
+fn saved_token(endpoint: &str) -> Option<AuditAction> {
+    let token = token_store::load(&LocalStorage::new(), endpoint)?;
+    Some(AuditAction::SavedToken {
+        origin: token_store::origin(endpoint)?,
+        token,
+    })
 }
 
 fn input_value(e: &Event) -> String {
@@ -47,8 +81,11 @@ fn start(state: &AuditState, dispatcher: UseReducerDispatcher<AuditState>) {
     }
     let config = HubConfig {
         endpoint: state.endpoint.clone(),
-        token: Some(state.token.clone()).filter(|t| !t.trim().is_empty()),
-        ..HubConfig::default()
+        token: state.token_for_endpoint(),
+        limits: HubLimits {
+            deadline_ms: state.deadline_secs.saturating_mul(1000),
+            ..HubLimits::default()
+        },
     };
     let session = match HubSession::new(config, target) {
         Ok(s) => s,
@@ -106,15 +143,12 @@ pub fn AuditView() -> Html {
             if let Some(e) = endpoint_param(&search).or(stored_endpoint) {
                 initial.apply(AuditAction::Endpoint(e));
             }
-            if let Some(t) = storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten()) {
-                initial.apply(AuditAction::Token(t));
-                initial.apply(AuditAction::RememberToken(true));
-            }
-            for action in [
-                AuditAction::Endpoint(initial.endpoint.clone()),
-                AuditAction::Token(initial.token.clone()),
-                AuditAction::RememberToken(initial.remember_token),
-            ] {
+            let mut actions = vec![AuditAction::Endpoint(initial.endpoint.clone())];
+            // Only the token saved for this endpoint's origin (the legacy
+            // unscoped one is dropped).
+            actions.extend(saved_token(&initial.endpoint));
+            for action in actions {
+                initial.apply(action.clone());
                 dispatcher.dispatch(action);
             }
             if let Some(target) = target_of_hash(&hash) {
@@ -158,44 +192,68 @@ pub fn AuditView() -> Html {
         })
     };
     let on_endpoint = {
-        let d = dispatcher.clone();
+        let (d, current) = (dispatcher.clone(), state.endpoint.clone());
         Callback::from(move |e: Event| {
             let v = input_value(&e);
             if let Some(s) = storage() {
                 let _ = s.set_item(ENDPOINT_KEY, &v);
             }
-            d.dispatch(AuditAction::Endpoint(v));
+            let origin_changed = token_store::origin(&v) != token_store::origin(&current);
+            d.dispatch(AuditAction::Endpoint(v.clone()));
+            if origin_changed {
+                if let Some(action) = saved_token(&v) {
+                    d.dispatch(action);
+                }
+            }
         })
     };
     let on_token = {
-        let (d, remember) = (dispatcher.clone(), state.remember_token);
+        let (d, remember, endpoint) = (
+            dispatcher.clone(),
+            state.remember_token,
+            state.endpoint.clone(),
+        );
         Callback::from(move |e: Event| {
             let v = input_value(&e);
             if remember {
-                if let Some(s) = storage() {
-                    let _ = s.set_item(TOKEN_KEY, &v);
-                }
+                token_store::save(&LocalStorage::new(), &endpoint, &v);
             }
             d.dispatch(AuditAction::Token(v));
         })
     };
     let on_remember = {
-        let (d, token) = (dispatcher.clone(), state.token.clone());
+        let (d, token, endpoint) = (
+            dispatcher.clone(),
+            state.token.clone(),
+            state.endpoint.clone(),
+        );
         Callback::from(move |e: Event| {
             let checked = e
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
                 .is_some_and(|i| i.checked());
-            if let Some(s) = storage() {
-                let _ = if checked {
-                    s.set_item(TOKEN_KEY, &token)
-                } else {
-                    s.remove_item(TOKEN_KEY)
-                };
+            let store = LocalStorage::new();
+            if checked {
+                token_store::save(&store, &endpoint, &token);
+            } else {
+                token_store::forget(&store, &endpoint);
             }
             d.dispatch(AuditAction::RememberToken(checked));
         })
     };
+    let on_forget = {
+        let (d, endpoint) = (dispatcher.clone(), state.endpoint.clone());
+        Callback::from(move |_: MouseEvent| {
+            token_store::forget(&LocalStorage::new(), &endpoint);
+            d.dispatch(AuditAction::ForgetToken);
+        })
+    };
+    let on_deadline = {
+        let d = dispatcher.clone();
+        Callback::from(move |e: Event| d.dispatch(AuditAction::Deadline(input_value(&e))))
+    };
+    let endpoint_origin =
+        token_store::origin(&state.endpoint).unwrap_or_else(|| "the endpoint".to_owned());
 
     let running = state.is_running();
     html! {
@@ -217,12 +275,19 @@ pub fn AuditView() -> Html {
                 <label>{ "Endpoint " }
                     <input id="audit-endpoint" type="url" value={state.endpoint.clone()} onchange={on_endpoint} />
                 </label>
-                <label>{ "Token (sent only to the endpoint) " }
+                <label>{ format!("Token (sent only to {endpoint_origin}) ") }
                     <input id="audit-token" type="password" autocomplete="off" value={state.token.clone()} onchange={on_token} />
                 </label>
+                if let Some(origin) = state.saved_for() {
+                    <span id="audit-token-saved" class="note">{ format!(" saved for {origin} only ") }</span>
+                    <button id="audit-forget-token" type="button" onclick={on_forget}>{ "Forget saved token" }</button>
+                }
                 <label>
                     <input id="audit-remember" type="checkbox" checked={state.remember_token} onchange={on_remember} />
-                    { " keep the token in this browser (otherwise it lives only in this page's memory)" }
+                    { format!(" keep the token in this browser for {endpoint_origin} only (otherwise it lives only in this page's memory)") }
+                </label>
+                <label>{ "Deadline (seconds for the whole audit) " }
+                    <input id="audit-deadline" type="number" min="1" max="86400" value={state.deadline_secs.to_string()} onchange={on_deadline} />
                 </label>
             </details>
             { match &state.phase {

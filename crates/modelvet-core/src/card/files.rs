@@ -70,12 +70,16 @@ pub fn guess(path: &str) -> (Format, WeightKind) {
 
 /// The inventory, sorted by path.
 pub fn inventory(snap: &HubSnapshot) -> Vec<FileEntry> {
-    let flagged = snap
+    // Keyed by path so the inventory stays linear in the number of files.
+    let mut flagged: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (path, level) in snap
         .info
         .security
-        .as_ref()
-        .map(|s| s.files_with_issues.clone())
-        .unwrap_or_default();
+        .iter()
+        .flat_map(|s| s.files_with_issues.iter())
+    {
+        flagged.entry(path.as_str()).or_insert(level.as_str());
+    }
     let mut out: Vec<FileEntry> = snap
         .files
         .iter()
@@ -88,10 +92,7 @@ pub fn inventory(snap: &HubSnapshot) -> Vec<FileEntry> {
                 format,
                 weights,
                 hub_scan: f.security.clone(),
-                flagged: flagged
-                    .iter()
-                    .find(|(p, _)| *p == f.path)
-                    .map(|(_, l)| l.clone()),
+                flagged: flagged.get(f.path.as_str()).map(|l| (*l).to_owned()),
             }
         })
         .collect();

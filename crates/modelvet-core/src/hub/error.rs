@@ -94,9 +94,26 @@ pub enum HubError {
         /// What was wrong.
         message: String,
     },
+    /// The session's overall deadline passed before it finished.
+    #[error("the audit did not finish within its deadline of {} (it was fetching the {step}); the Hub or the network is too slow: try again later or allow more time", human_ms(*deadline_ms))]
+    DeadlineExceeded {
+        /// The deadline, in milliseconds.
+        deadline_ms: u64,
+        /// What was being fetched.
+        step: String,
+    },
     /// The endpoint setting is not an absolute http(s) URL.
     #[error("endpoint `{0}` is not an http(s) URL such as https://huggingface.co")]
     BadEndpoint(String),
+}
+
+/// `120 s`, or `1500 ms` when not a whole number of seconds.
+fn human_ms(ms: u64) -> String {
+    if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
 }
 
 impl HubError {

@@ -19,6 +19,10 @@ pub struct HttpRequest {
     pub max_body: u64,
     /// What the request is for, for progress displays (`model info`, ...).
     pub purpose: String,
+    /// Give up on the request after this many milliseconds: what is left of
+    /// the session's deadline. The shell may use a shorter timeout of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
 }
 
 /// What came back.

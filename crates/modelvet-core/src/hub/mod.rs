@@ -25,7 +25,7 @@ pub use http::{HttpRequest, HttpResponse, Transport, TransportError};
 pub use repo::{RepoRef, RepoRefError};
 pub use session::{
     run_blocking, FileFetch, HubConfig, HubLimits, HubSession, HubSnapshot, Progress,
-    DEFAULT_ENDPOINT,
+    DEFAULT_DEADLINE_MS, DEFAULT_ENDPOINT,
 };
 
 #[cfg(test)]

@@ -10,12 +10,21 @@
 //! The session never does I/O: [`HubSession::next_request`] says what to send,
 //! [`HubSession::feed`] takes the answer. The browser awaits `fetch` between
 //! the two; the CLI calls [`run_blocking`] with a [`Transport`].
+//!
+//! One deadline bounds the whole session ([`HubLimits::deadline_ms`]). The
+//! core has no clock: the shell tells the session how long it has been running
+//! with [`HubSession::tick`] before asking for a request and again before
+//! feeding the answer. Each [`HttpRequest`] carries what is left of the
+//! deadline as its `timeout_ms`, so a slow answer cannot outlive it; once the
+//! deadline has passed the session fails with [`HubError::DeadlineExceeded`],
+//! never with a partial snapshot.
 
 use super::api::{tree_file, ModelInfo, RepoFile};
 use super::error::HubError;
 use super::http::{link_next, origin_of, HttpRequest, HttpResponse, Transport, TransportError};
 use super::repo::{encode_path, encode_segment, RepoRef};
 use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 
 /// The public Hub.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
@@ -31,7 +40,13 @@ pub struct HubLimits {
     pub max_readme_bytes: u64,
     /// Largest config.json read.
     pub max_config_bytes: u64,
+    /// Time the whole session may take, in milliseconds, measured by the
+    /// shell (see [`HubSession::tick`]).
+    pub deadline_ms: u64,
 }
+
+/// Default of [`HubLimits::deadline_ms`]: two minutes.
+pub const DEFAULT_DEADLINE_MS: u64 = 120_000;
 
 impl Default for HubLimits {
     fn default() -> Self {
@@ -40,6 +55,7 @@ impl Default for HubLimits {
             max_json_bytes: 16 * 1024 * 1024,
             max_readme_bytes: 1024 * 1024,
             max_config_bytes: 1024 * 1024,
+            deadline_ms: DEFAULT_DEADLINE_MS,
         }
     }
 }
@@ -141,13 +157,16 @@ pub struct HubSession {
     target: RepoRef,
     stage: Stage,
     info: Option<ModelInfo>,
-    tree: Vec<RepoFile>,
+    /// Tree entries by path (the first entry of a path wins), so merging and
+    /// lookups stay linear in the number of files.
+    tree: BTreeMap<String, RepoFile>,
     tree_ok: bool,
     tree_truncated: bool,
     readme: FileFetch,
     config_file: FileFetch,
     notes: Vec<HubError>,
     answered: u32,
+    elapsed_ms: u64,
 }
 
 impl HubSession {
@@ -163,14 +182,37 @@ impl HubSession {
             target,
             stage: Stage::Info,
             info: None,
-            tree: Vec::new(),
+            tree: BTreeMap::new(),
             tree_ok: false,
             tree_truncated: false,
             readme: FileFetch::Absent,
             config_file: FileFetch::Absent,
             notes: Vec::new(),
             answered: 0,
+            elapsed_ms: 0,
         })
+    }
+
+    /// Tell the session how long it has been running (milliseconds since the
+    /// shell started it; time never goes back). Call before
+    /// [`Self::next_request`] and again before [`Self::feed`]: once the
+    /// deadline has passed, an unfinished session fails with
+    /// [`HubError::DeadlineExceeded`] and asks for nothing more.
+    pub fn tick(&mut self, elapsed_ms: u64) {
+        self.elapsed_ms = self.elapsed_ms.max(elapsed_ms);
+        let deadline_ms = self.config.limits.deadline_ms;
+        if self.elapsed_ms >= deadline_ms && !self.is_finished() {
+            let step = self.progress().step.to_owned();
+            self.stage = Stage::Failed(HubError::DeadlineExceeded { deadline_ms, step });
+        }
+    }
+
+    /// Milliseconds left before the deadline.
+    pub fn remaining_ms(&self) -> u64 {
+        self.config
+            .limits
+            .deadline_ms
+            .saturating_sub(self.elapsed_ms)
     }
 
     /// The endpoint in use (no trailing slash).
@@ -228,6 +270,7 @@ impl HubSession {
             headers,
             max_body: max,
             purpose: purpose.to_owned(),
+            timeout_ms: Some(self.remaining_ms()),
         })
     }
 
@@ -392,7 +435,9 @@ impl HubSession {
                 return;
             }
         };
-        self.tree.extend(entries.iter().filter_map(tree_file));
+        for file in entries.iter().filter_map(tree_file) {
+            self.tree.entry(file.path.clone()).or_insert(file);
+        }
         self.tree_ok = true;
         let next = resp
             .header("Link")
@@ -421,7 +466,7 @@ impl HubSession {
 
     fn listed(&self, path: &str) -> bool {
         if self.tree_ok {
-            return self.tree.iter().any(|f| f.path == path);
+            return self.tree.contains_key(path);
         }
         match &self.info {
             Some(info) if info.has_siblings => info.siblings.iter().any(|f| f.path == path),
@@ -480,16 +525,27 @@ impl HubSession {
     }
 }
 
-/// Tree entries, with LFS hashes filled from siblings where the tree lacks them.
-fn merge_files(mut tree: Vec<RepoFile>, siblings: &[RepoFile]) -> Vec<RepoFile> {
-    for f in &mut tree {
-        if let Some(s) = siblings.iter().find(|s| s.path == f.path) {
-            f.lfs_sha256 = f.lfs_sha256.take().or_else(|| s.lfs_sha256.clone());
-            f.size = f.size.or(s.size);
-        }
+/// Tree entries sorted by path, with LFS hashes and sizes filled from the
+/// siblings where the tree lacks them. Linear in the number of files (plus
+/// the map's lookups): a repo of 100,000 files merges in milliseconds.
+pub(super) fn merge_files(
+    tree: BTreeMap<String, RepoFile>,
+    siblings: &[RepoFile],
+) -> Vec<RepoFile> {
+    let mut by_path: HashMap<&str, &RepoFile> = HashMap::with_capacity(siblings.len());
+    for s in siblings {
+        // The first sibling of a path wins, as in the tree.
+        by_path.entry(s.path.as_str()).or_insert(s);
     }
-    tree.sort_by(|a, b| a.path.cmp(&b.path));
-    tree
+    tree.into_values()
+        .map(|mut f| {
+            if let Some(s) = by_path.get(f.path.as_str()) {
+                f.lfs_sha256 = f.lfs_sha256.take().or_else(|| s.lfs_sha256.clone());
+                f.size = f.size.or(s.size);
+            }
+            f
+        })
+        .collect()
 }
 
 fn text_of(resp: HttpResponse) -> FileFetch {
@@ -499,15 +555,22 @@ fn text_of(resp: HttpResponse) -> FileFetch {
     }
 }
 
-/// Drive a session to the end with a blocking transport.
+/// Drive a session to the end with a blocking transport. `elapsed_ms` is the
+/// shell's clock: milliseconds since the audit started.
 pub fn run_blocking(
     mut session: HubSession,
     transport: &mut dyn Transport,
+    mut elapsed_ms: impl FnMut() -> u64,
     mut on_progress: impl FnMut(&HttpRequest),
 ) -> Result<HubSnapshot, HubError> {
-    while let Some(req) = session.next_request() {
+    loop {
+        session.tick(elapsed_ms());
+        let Some(req) = session.next_request() else {
+            break;
+        };
         on_progress(&req);
         let answer = transport.send(&req);
+        session.tick(elapsed_ms());
         session.feed(answer);
     }
     session.finish()

@@ -84,6 +84,7 @@ fn pins_to_sha_paginates_and_scopes_the_token() {
     let snap = run_blocking(
         session("https://hub.example/", Some("hf_x"), Some("main")),
         &mut fake,
+        || 0,
         |_| {},
     )
     .unwrap();
@@ -143,7 +144,7 @@ fn tree_page_cap_marks_truncation() {
         RepoRef::parse("google-bert/bert-base-uncased", None).unwrap(),
     )
     .unwrap();
-    let snap = run_blocking(s, &mut fake, |_| {}).unwrap();
+    let snap = run_blocking(s, &mut fake, || 0, |_| {}).unwrap();
     assert!(snap.tree_truncated);
     let tree_calls = fake.log.iter().filter(|r| r.url.contains("/tree/")).count();
     assert_eq!(tree_calls, cfg_pages as usize);
@@ -164,7 +165,8 @@ fn fatal_and_soft_failures() {
             })
         }),
     };
-    let err = run_blocking(session("https://h", None, None), &mut limited, |_| {}).unwrap_err();
+    let err =
+        run_blocking(session("https://h", None, None), &mut limited, || 0, |_| {}).unwrap_err();
     assert!(matches!(
         err,
         HubError::RateLimited {
@@ -177,7 +179,8 @@ fn fatal_and_soft_failures() {
         log: Vec::new(),
         answer: Box::new(|_| Err(TransportError("connection refused".into()))),
     };
-    let err = run_blocking(session("https://h", None, None), &mut offline, |_| {}).unwrap_err();
+    let err =
+        run_blocking(session("https://h", None, None), &mut offline, || 0, |_| {}).unwrap_err();
     assert!(err.to_string().contains("connection refused"));
 
     // Tree fails with 500: fall back to siblings and note it.
@@ -196,7 +199,13 @@ fn fatal_and_soft_failures() {
             }
         }),
     };
-    let snap = run_blocking(session("https://h", None, None), &mut tree_down, |_| {}).unwrap();
+    let snap = run_blocking(
+        session("https://h", None, None),
+        &mut tree_down,
+        || 0,
+        |_| {},
+    )
+    .unwrap();
     assert!(!snap.files_from_tree);
     assert_eq!(snap.files.len(), 5);
     assert_eq!(snap.notes.len(), 1);
@@ -212,4 +221,221 @@ fn fatal_and_soft_failures() {
         ),
         Err(HubError::BadEndpoint(_))
     ));
+}
+
+/// Model info and tree pages for a repo of `n` files: siblings carry the LFS
+/// hashes, the tree (in pages of `page` entries, in reverse order) does not.
+fn big_repo(n: usize, page: usize) -> (String, Vec<String>) {
+    let name = |i: usize| format!("shards/part-{i:06}.safetensors");
+    let siblings: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "rfilename": name(i),
+                "lfs": { "sha256": format!("{i:064x}"), "size": i },
+            })
+        })
+        .collect();
+    let info = serde_json::json!({ "id": "org/big", "sha": SHA, "siblings": siblings });
+    let entries: Vec<serde_json::Value> = (0..n)
+        .rev()
+        .map(|i| serde_json::json!({ "type": "file", "path": name(i), "oid": "x", "size": 7 }))
+        .collect();
+    let pages = entries
+        .chunks(page.max(1))
+        .map(|c| serde_json::to_string(c).unwrap())
+        .collect();
+    (serde_json::to_string(&info).unwrap(), pages)
+}
+
+fn pager(info: String, pages: Vec<String>) -> Answer {
+    Box::new(move |req| {
+        if req.url.contains("blobs=true") {
+            return ok(&info, &[]);
+        }
+        let n: usize = req
+            .url
+            .split_once("cursor=")
+            .and_then(|(_, c)| c.parse().ok())
+            .unwrap_or(0);
+        match pages.get(n) {
+            Some(body) if n + 1 < pages.len() => {
+                let next = format!(
+                    "</api/models/org/big/tree/x?cursor={}>; rel=\"next\"",
+                    n + 1
+                );
+                ok(body, &[("Link", next.as_str())])
+            }
+            Some(body) => ok(body, &[]),
+            None => ok("[]", &[]),
+        }
+    })
+}
+
+#[test]
+fn a_hundred_thousand_files_merge_by_path() {
+    // Quadratic merging (a linear search of the siblings per tree entry) takes
+    // minutes here; a merge keyed by path takes a fraction of a second.
+    let n = 100_000;
+    let (info, pages) = big_repo(n, 50_000);
+    let mut fake = Fake {
+        log: Vec::new(),
+        answer: pager(info, pages),
+    };
+    let s = HubSession::new(
+        HubConfig::default(),
+        RepoRef::parse("org/big", None).unwrap(),
+    )
+    .unwrap();
+    let snap = run_blocking(s, &mut fake, || 0, |_| {}).unwrap();
+    assert!(snap.files_from_tree);
+    assert_eq!(snap.files.len(), n);
+    assert!(
+        snap.files.windows(2).all(|w| w[0].path < w[1].path),
+        "sorted by path"
+    );
+    let last = &snap.files[n - 1];
+    assert_eq!(last.path, "shards/part-099999.safetensors");
+    // The hash comes from the siblings, the size from the tree.
+    assert_eq!(
+        last.lfs_sha256.as_deref(),
+        Some(format!("{:064x}", n - 1).as_str())
+    );
+    assert_eq!(last.size, Some(7));
+    assert_eq!(
+        fake.log.iter().filter(|r| r.url.contains("/tree/")).count(),
+        2
+    );
+}
+
+/// A transport on a simulated clock: every request takes `ms_per_request`.
+fn slow_fake(
+    clock: &std::rc::Rc<std::cell::Cell<u64>>,
+    ms_per_request: u64,
+    answer: Answer,
+) -> Fake {
+    let clock = std::rc::Rc::clone(clock);
+    let mut answer = answer;
+    Fake {
+        log: Vec::new(),
+        answer: Box::new(move |req| {
+            clock.set(clock.get() + ms_per_request);
+            answer(req)
+        }),
+    }
+}
+
+#[test]
+fn the_deadline_bounds_the_whole_session() {
+    // 40 slow tree pages: each request is under the deadline, their sum is not.
+    let (info, pages) = big_repo(40, 1);
+    let clock = std::rc::Rc::new(std::cell::Cell::new(0));
+    let mut fake = slow_fake(&clock, 10_000, pager(info, pages));
+    let cfg = HubConfig {
+        limits: HubLimits {
+            deadline_ms: 45_000,
+            ..HubLimits::default()
+        },
+        ..HubConfig::default()
+    };
+    let s = HubSession::new(cfg, RepoRef::parse("org/big", None).unwrap()).unwrap();
+    let now = || clock.get();
+    let err = run_blocking(s, &mut fake, now, |_| {}).unwrap_err();
+    assert_eq!(
+        err,
+        HubError::DeadlineExceeded {
+            deadline_ms: 45_000,
+            step: "file list".into()
+        }
+    );
+    assert!(
+        err.to_string().contains("within its deadline of 45 s"),
+        "{err}"
+    );
+    // Requests at 0, 10, 20, 30 and 40 s; the answer at 50 s is past the deadline.
+    assert_eq!(fake.log.len(), 5);
+    // Each request may take only what is left of the deadline.
+    let timeouts: Vec<Option<u64>> = fake.log.iter().map(|r| r.timeout_ms).collect();
+    assert_eq!(
+        timeouts,
+        [
+            Some(45_000),
+            Some(35_000),
+            Some(25_000),
+            Some(15_000),
+            Some(5_000)
+        ]
+    );
+}
+
+#[test]
+fn a_late_answer_is_not_used_and_a_finished_session_stays_finished() {
+    let (info, pages) = big_repo(3, 10);
+    // The model info answer arrives after the deadline: the audit fails, it
+    // does not go on with what it got.
+    let clock = std::rc::Rc::new(std::cell::Cell::new(0));
+    let mut fake = slow_fake(&clock, 2_000, pager(info.clone(), pages.clone()));
+    let cfg = HubConfig {
+        limits: HubLimits {
+            deadline_ms: 1_500,
+            ..HubLimits::default()
+        },
+        ..HubConfig::default()
+    };
+    let s = HubSession::new(cfg.clone(), RepoRef::parse("org/big", None).unwrap()).unwrap();
+    let err = run_blocking(s, &mut fake, || clock.get(), |_| {}).unwrap_err();
+    assert!(
+        matches!(&err, HubError::DeadlineExceeded { step, .. } if step == "model info"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("1500 ms"), "{err}");
+    assert_eq!(fake.log.len(), 1);
+
+    // Within the deadline: complete, and a tick after the end changes nothing.
+    let mut s = HubSession::new(cfg, RepoRef::parse("org/big", None).unwrap()).unwrap();
+    let mut answer = pager(info, pages);
+    while let Some(req) = s.next_request() {
+        s.tick(100);
+        s.feed(answer(&req));
+    }
+    s.tick(u64::MAX);
+    assert!(s.is_finished());
+    let snap = s.finish().unwrap();
+    assert_eq!(snap.files.len(), 3);
+}
+
+#[test]
+fn merging_keeps_the_first_entry_of_a_path() {
+    let file = |path: &str, size: u64, lfs: Option<&str>| RepoFile {
+        path: path.into(),
+        size: Some(size),
+        lfs_sha256: lfs.map(Into::into),
+        ..RepoFile::default()
+    };
+    let mut tree = std::collections::BTreeMap::new();
+    for f in [
+        file("b", 1, None),
+        file("a", 2, Some("t")),
+        file("c", 3, None),
+    ] {
+        tree.insert(f.path.clone(), f);
+    }
+    let siblings = [
+        file("b", 9, Some("s1")),
+        file("b", 9, Some("s2")),
+        file("a", 9, Some("s")),
+        file("zz", 9, Some("z")),
+    ];
+    let merged = super::session::merge_files(tree, &siblings);
+    let got: Vec<(&str, Option<u64>, Option<&str>)> = merged
+        .iter()
+        .map(|f| (f.path.as_str(), f.size, f.lfs_sha256.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", Some(2), Some("t")),
+            ("b", Some(1), Some("s1")),
+            ("c", Some(3), None)
+        ]
+    );
 }

@@ -2,7 +2,7 @@
 //! responses) for browser tests.
 //!
 //! ```text
-//! modelvet-replay [--port N] [--page-size N] [--rate-limit N] [--retry-after SECONDS]
+//! modelvet-replay [--port N] [--page-size N] [--rate-limit N] [--retry-after SECONDS] [--delay-ms MS]
 //! ```
 //!
 //! Prints the base URL (`http://127.0.0.1:PORT`) on the first line of
@@ -25,8 +25,9 @@ fn main() -> ExitCode {
                 scenario.rate_limited_requests = u32::try_from(v).unwrap_or(0)
             }
             ("--retry-after", Some(v)) => scenario.retry_after = v,
+            ("--delay-ms", Some(v)) => scenario.delay_ms = v,
             _ => {
-                eprintln!("usage: modelvet-replay [--port N] [--page-size N] [--rate-limit N] [--retry-after SECONDS]");
+                eprintln!("usage: modelvet-replay [--port N] [--page-size N] [--rate-limit N] [--retry-after SECONDS] [--delay-ms MS]");
                 return ExitCode::from(2);
             }
         }
