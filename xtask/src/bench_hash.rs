@@ -48,15 +48,7 @@ pub fn run(root: &Path, args: &[&str]) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     let big = data_file(&work, "big-4g.bin", 4 * GIB, 9)?;
 
-    eprintln!("bench: building the CLI (dist profile)");
-    cmd::run(cmd::cargo().current_dir(root).args([
-        "build",
-        "--profile",
-        "dist",
-        "-p",
-        "modelvet-cli",
-    ]))?;
-    let modelvet = root.join("target/dist/modelvet");
+    let modelvet = cmd::dist_cli(root)?;
 
     // Warm the page cache, and take the reference digests.
     let mut reference = Vec::new();

@@ -55,14 +55,7 @@ struct Measured {
 }
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
-    cmd::run(cmd::cargo().current_dir(root).args([
-        "build",
-        "--profile",
-        "dist",
-        "-p",
-        "modelvet-cli",
-    ]))?;
-    let bin = root.join("target/dist/modelvet");
+    let bin = cmd::dist_cli(root)?;
     let dir = root.join("target/bench-robust");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;

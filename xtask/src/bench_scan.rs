@@ -41,13 +41,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let venv = target.join("bench-venv");
     build_corpus(root, &corpus)?;
     ensure_venv(&venv)?;
-    cmd::run(cmd::cargo().current_dir(root).args([
-        "build",
-        "--profile",
-        "dist",
-        "-p",
-        "modelvet-cli",
-    ]))?;
+    cmd::dist_cli(root)?;
     let files = list_files(&corpus)?;
     eprintln!("corpus: {} files", files.len());
     warm_page_cache(&files)?;

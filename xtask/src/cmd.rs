@@ -101,3 +101,13 @@ pub fn abbreviate(s: &str, n: usize) -> String {
     out.push('…');
     out
 }
+
+/// Build the CLI as it ships (`--profile dist`: fat LTO, one codegen unit),
+/// the binary every benchmark measures; its path.
+pub fn dist_cli(root: &Path) -> anyhow::Result<PathBuf> {
+    eprintln!("bench: building the CLI (dist profile)");
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--profile", "dist", "-p", "modelvet-cli"]))?;
+    Ok(root.join("target/dist/modelvet"))
+}
