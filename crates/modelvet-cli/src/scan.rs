@@ -52,6 +52,7 @@ pub fn scan_paths(
         queue: &queue,
         opts: &opts,
         gate: &gate,
+        jobs,
         progress: progress_bar(),
     };
     let mut spools = Spools::default();
@@ -136,21 +137,30 @@ fn outside_link(display: &str, to: &str) -> Finding {
 }
 
 /// The CLI's side of [`ScanHost`]: a deadline per artifact
-/// (`limits.scan.max_seconds`) and one heavy slot for the whole run, so
-/// that only one artifact at a time holds more than
-/// `limits.scan.light_held_bytes` of decompressed data, whatever `--jobs`.
+/// (`limits.scan.max_seconds`) and one heavy slot for the whole run. Only the
+/// holder of the slot may hold more than [`LIGHT_FOR_ALL`] divided among
+/// the jobs (at least 1 MiB each), so the decompressed data of the whole run
+/// stays under `limits.scan.max_held_bytes` plus 256 MiB, whatever `--jobs`
+/// (at most 256); the reports do not depend on it.
 struct Host<'a> {
     deadline: Instant,
     gate: &'a HeavyGate,
+    light: u64,
 }
 
+/// Decompressed bytes all the jobs may hold together without the heavy slot.
+const LIGHT_FOR_ALL: u64 = 128 << 20;
+
 impl<'a> Host<'a> {
-    fn new(opts: &ScanOptions, gate: &'a HeavyGate) -> Host<'a> {
+    fn new(opts: &ScanOptions, gate: &'a HeavyGate, jobs: usize) -> Host<'a> {
         let secs = u64::from(opts.limits.scan.max_seconds);
         let now = Instant::now();
         Host {
             deadline: now.checked_add(Duration::from_secs(secs)).unwrap_or(now),
             gate,
+            // At least 1 MiB each (a small zip member's cap), so that many
+            // jobs do not all queue for the slot: at most 256 MiB in all.
+            light: (LIGHT_FOR_ALL / (jobs.max(1) as u64)).max(1 << 20),
         }
     }
 }
@@ -158,6 +168,9 @@ impl<'a> Host<'a> {
 impl ScanHost for Host<'_> {
     fn expired(&self) -> bool {
         Instant::now() >= self.deadline
+    }
+    fn light_held_bytes(&self) -> Option<u64> {
+        Some(self.light)
     }
     fn enter_heavy(&self) {
         self.gate.enter();
@@ -314,6 +327,7 @@ struct Worker<'a> {
     queue: &'a Queue,
     opts: &'a ScanOptions,
     gate: &'a HeavyGate,
+    jobs: usize,
     progress: ProgressBar,
 }
 
@@ -376,7 +390,7 @@ impl Worker<'_> {
     }
 
     fn scan_source(&self, display: &str, src: &mut dyn ByteSource) -> ArtifactScan {
-        let host = Host::new(self.opts, self.gate);
+        let host = Host::new(self.opts, self.gate, self.jobs);
         scan_artifact_with(display, src, self.opts, &host)
     }
 }

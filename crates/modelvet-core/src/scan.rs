@@ -156,7 +156,14 @@ pub trait ScanHost {
     fn expired(&self) -> bool {
         false
     }
-    /// The artifact is about to hold more than `limits.scan.light_held_bytes`
+    /// The most decompressed bytes an artifact may hold without the heavy
+    /// slot, if the shell wants less than `limits.scan.light_held_bytes`
+    /// (a shell running many scans at once divides its memory among them).
+    /// It changes only when a scan waits, never what it finds.
+    fn light_held_bytes(&self) -> Option<u64> {
+        None
+    }
+    /// The artifact is about to hold more than its light allowance
     /// of decompressed data. A shell scanning several files at once may wait
     /// here until no other artifact is heavy, which bounds the memory of the
     /// whole run. Called at most once per artifact; [`ScanHost::leave_heavy`]
@@ -277,7 +284,11 @@ impl<'o> ScanCtx<'o> {
             };
         }
         if !self.budget.heavy
-            && self.budget.held.saturating_add(cap.bytes) > limits.light_held_bytes
+            && self.budget.held.saturating_add(cap.bytes)
+                > self
+                    .host
+                    .light_held_bytes()
+                    .map_or(limits.light_held_bytes, |l| l.min(limits.light_held_bytes))
         {
             self.budget.heavy = true;
             self.host.enter_heavy();

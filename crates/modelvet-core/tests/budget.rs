@@ -155,12 +155,16 @@ struct CountingHost {
     expire_after: u64,
     entered: Cell<u32>,
     left: Cell<u32>,
+    light: Option<u64>,
 }
 
 impl ScanHost for CountingHost {
     fn expired(&self) -> bool {
         self.ticks.set(self.ticks.get() + 1);
         self.ticks.get() > self.expire_after
+    }
+    fn light_held_bytes(&self) -> Option<u64> {
+        self.light
     }
     fn enter_heavy(&self) {
         self.entered.set(self.entered.get() + 1);
@@ -200,6 +204,17 @@ fn small_artifacts_never_ask_for_a_heavy_slot() {
     let s = scan_with("model.pkl.gz", &gz, &ScanOptions::default(), &host);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     assert_eq!(host.entered.get(), 0);
+    // A host running many scans at once can lower the allowance: the same
+    // file then waits for the slot, and finds the same things.
+    let busy = CountingHost {
+        expire_after: u64::MAX,
+        light: Some(4096),
+        ..CountingHost::default()
+    };
+    let again = scan_with("model.pkl.gz", &gz, &ScanOptions::default(), &busy);
+    assert_eq!((busy.entered.get(), busy.left.get()), (1, 1));
+    assert_eq!(again.findings, s.findings);
+    assert_eq!(again.facts, s.facts);
 }
 
 fn cap(bytes: u64) -> Cap {
