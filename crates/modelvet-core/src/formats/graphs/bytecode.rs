@@ -49,38 +49,58 @@ pub fn decode_bytecode(s: &str) -> Option<Bytecode> {
     })
 }
 
-/// Decode standard base64, skipping whitespace (Python's `codecs.encode(..,
-/// "base64")` wraps lines). `None` if anything else is not base64.
+/// Decode base64 exactly as Keras does (`codecs.decode(s, "base64")`, that
+/// is CPython's non-strict `binascii.a2b_base64`): bytes outside the
+/// alphabet are discarded wherever they are, `=` before the third character
+/// of a quad is ignored, the first complete padding ends the input (what
+/// follows is never read), and a final partial quad is an error (`None`).
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let mut padding = false;
+    let mut quad_pos = 0u8;
+    let mut pads = 0u8;
+    let mut left = 0u8;
     for c in s.bytes() {
+        if c == b'=' {
+            if quad_pos >= 2 {
+                pads = pads.saturating_add(1);
+                if quad_pos.saturating_add(pads) >= 4 {
+                    return Some(out);
+                }
+            }
+            continue;
+        }
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            b'=' => {
-                padding = true;
-                continue;
-            }
-            b'\n' | b'\r' | b' ' | b'\t' => continue,
-            _ => return None,
+            _ => continue,
         };
-        if padding {
-            return None;
-        }
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
+        pads = 0;
+        match quad_pos {
+            0 => {
+                quad_pos = 1;
+                left = v;
+            }
+            1 => {
+                quad_pos = 2;
+                out.push((left << 2) | (v >> 4));
+                left = v & 0x0f;
+            }
+            2 => {
+                quad_pos = 3;
+                out.push((left << 4) | (v >> 2));
+                left = v & 0x03;
+            }
+            _ => {
+                quad_pos = 0;
+                out.push((left << 6) | v);
+                left = 0;
+            }
         }
     }
-    Some(out)
+    (quad_pos == 0).then_some(out)
 }
 
 /// Short ASCII strings of a marshal stream that look like identifiers
@@ -121,8 +141,43 @@ mod tests {
         // base64.encodebytes(b"hello world, this is marshal") with a line break.
         let s = "aGVsbG8gd29ybGQs\nIHRoaXMgaXMgbWFyc2hhbA==\n";
         assert_eq!(base64_decode(s).unwrap(), b"hello world, this is marshal");
-        assert!(base64_decode("not base64!").is_none());
-        assert!(base64_decode("QQ==QQ").is_none());
+    }
+
+    /// Every expected value is what CPython 3.11's `codecs.decode(s,
+    /// "base64")` returns for the same input (an error is `None`).
+    #[test]
+    fn base64_matches_python_non_strict_decoding() {
+        let cases: &[(&str, Option<&[u8]>)] = &[
+            // The first complete padding ends the input.
+            ("QQ==QQ", Some(b"A")),
+            // Bytes outside the alphabet are discarded, wherever they are.
+            ("aGVs*bG8=", Some(b"hello")),
+            ("QUJD\0RA==", Some(b"ABCD")),
+            // `=` before the third character of a quad is ignored.
+            ("Q=Q=QQ==", Some(b"A\x04\x10")),
+            ("=QUJD", Some(b"ABC")),
+            ("QU=JD", Some(b"ABC")),
+            // A partial final quad is an error.
+            ("QUJDRA", None),
+            ("QUJDR", None),
+            ("not base64!", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base64_decode(input).as_deref(), *expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn padded_lambda_bytecode_is_still_bytecode() {
+        // A marshalled code object with junk bytes Python discards, and data
+        // after the padding that Python never reads.
+        // CPython 3.11 decodes it to the code object's bytes and a final `A`.
+        let code = "4wAA!AAAAAAAA AAAAAAAAAAAA*AAAAAA\nDaAm9zQQ==ignored";
+        let found = decode_bytecode(code).unwrap();
+        assert_eq!(
+            (found.names.as_slice(), found.len),
+            (&["os".to_owned()][..], 28)
+        );
     }
 
     #[test]
