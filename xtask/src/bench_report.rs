@@ -36,6 +36,15 @@ pub fn splice_section(existing: Option<&str>, begin: &str, end: &str, section: &
     }
 }
 
+/// Rewrite the section between `begin` and `end` of `docs/BENCHMARKS.md`.
+pub fn write_section(root: &Path, begin: &str, end: &str, section: &str) -> anyhow::Result<()> {
+    let path = root.join("docs/BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).ok();
+    std::fs::write(&path, splice_section(old.as_deref(), begin, end, section))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
 fn first_line(program: &str, args: &[&str]) -> String {
     cmd::stdout_of(program, args)
         .and_then(|s| s.lines().next().map(str::to_owned))

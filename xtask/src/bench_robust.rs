@@ -74,13 +74,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         rows.push(m);
     }
     let section = render(&rows);
-    let path = root.join("docs/BENCHMARKS.md");
-    let old = std::fs::read_to_string(&path).ok();
-    std::fs::write(
-        &path,
-        bench_report::splice_section(old.as_deref(), BEGIN, END, &section),
-    )?;
-    eprintln!("bench robust: wrote {}", path.display());
+    bench_report::write_section(root, BEGIN, END, &section)?;
     let failed: Vec<&str> = rows.iter().filter(|m| !meets(m)).map(|m| m.class).collect();
     anyhow::ensure!(failed.is_empty(), "targets missed: {}", failed.join(", "));
     Ok(())

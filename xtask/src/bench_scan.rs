@@ -55,7 +55,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let section = render(&runs, &files, &corpus);
     println!("{section}");
-    write_section(&root.join("docs/BENCHMARKS.md"), &section)
+    crate::bench_report::write_section(root, START, END, &section)
 }
 
 fn build_corpus(root: &Path, corpus: &Path) -> anyhow::Result<()> {
@@ -586,19 +586,4 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
         s += "\n";
     }
     s
-}
-
-fn write_section(path: &Path, section: &str) -> anyhow::Result<()> {
-    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
-    let block = format!("{START}\n{section}{END}");
-    let new = match (old.find(START), old.find(END)) {
-        (Some(a), Some(b)) if b > a => format!("{}{block}{}", &old[..a], &old[b + END.len()..]),
-        _ => format!("{}\n{block}\n", old.trim_end()),
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, new)?;
-    eprintln!("wrote {}", path.display());
-    Ok(())
 }

@@ -138,13 +138,8 @@ pub fn run(root: &Path, rest: &[&str]) -> anyhow::Result<()> {
         runs.push(r);
     }
     let section = render(&runs, secs, &load, cmd::human(started.elapsed()));
-    let path = root.join("docs/BENCHMARKS.md");
-    let existing = std::fs::read_to_string(&path).ok();
-    std::fs::write(
-        &path,
-        bench_report::splice_section(existing.as_deref(), BEGIN, END, &section),
-    )?;
-    eprintln!("fuzz: wrote docs/BENCHMARKS.md\n\n{section}");
+    bench_report::write_section(root, BEGIN, END, &section)?;
+    eprintln!("\n{section}");
     let failed: Vec<&str> = runs
         .iter()
         .filter(|r| r.failed())
