@@ -32,6 +32,16 @@ const NUMPY_MATRIX: &str =
     "numpy.matrix, an ndarray subclass restored by _reconstruct and ndarray.__setstate__";
 const TORCH_JIT_BUILDER: &str =
     "torch.jit._pickle list and type-tag builder written by torch.jit.save; returns its argument unchanged";
+const PATH: &str = "path value; constructing one touches no file";
+const IN_MEMORY: &str = "in-memory buffer; its state is bytes or text and a position";
+const PARTIAL: &str =
+    "binds a callable to arguments without calling it; the callable is judged on its own, \
+     and calling the partial while loading is a call on a call's result (a gadget)";
+const ALTERNATE_CONSTRUCTOR: &str =
+    "alternate constructor of an allowed type, building a value from plain data";
+const ATEN_NN: &str =
+    "ATen neural-network operator (torch.nn.functional's builtins such as gelu): \
+     tensor arithmetic only; whole-model saves reference them as module attributes";
 const HF_ARGS: &str = "training-argument class stored in training_args.bin; plain data";
 
 /// `(module.qualname, reason)`.
@@ -256,6 +266,33 @@ pub const ALLOWED: &[(&str, &str)] = &[
         "pathlib.PureWindowsPath",
         "path value; constructing one touches no file",
     ),
+    // Python 3.13 moved the path classes; its pickles name the new home.
+    ("pathlib._local.PosixPath", PATH),
+    ("pathlib._local.WindowsPath", PATH),
+    ("pathlib._local.PurePosixPath", PATH),
+    ("pathlib._local.PureWindowsPath", PATH),
+    ("_io.BytesIO", IN_MEMORY),
+    ("io.BytesIO", IN_MEMORY),
+    ("_io.StringIO", IN_MEMORY),
+    ("io.StringIO", IN_MEMORY),
+    ("functools.partial", PARTIAL),
+    (
+        "builtins.getattr",
+        "how pickle writes bound methods and classmethods; each call is judged by what it \
+         looks up (`getattr(dict, 'fromkeys')` is the global `builtins.dict.fromkeys`)",
+    ),
+    // Classmethods and methods of allowed types that pickle writes through
+    // getattr; each builds a value of its type from plain data.
+    ("builtins.dict.fromkeys", ALTERNATE_CONSTRUCTOR),
+    ("collections.OrderedDict.fromkeys", ALTERNATE_CONSTRUCTOR),
+    ("builtins.bytes.fromhex", ALTERNATE_CONSTRUCTOR),
+    ("builtins.bytearray.fromhex", ALTERNATE_CONSTRUCTOR),
+    ("builtins.int.from_bytes", ALTERNATE_CONSTRUCTOR),
+    ("builtins.float.fromhex", ALTERNATE_CONSTRUCTOR),
+    ("datetime.datetime.fromtimestamp", ALTERNATE_CONSTRUCTOR),
+    ("datetime.datetime.fromisoformat", ALTERNATE_CONSTRUCTOR),
+    ("datetime.date.fromisoformat", ALTERNATE_CONSTRUCTOR),
+    ("datetime.date.fromordinal", ALTERNATE_CONSTRUCTOR),
     // scikit-learn estimators as stored by joblib/pickle.
     ("sklearn.linear_model._logistic.LogisticRegression", SKLEARN),
     ("sklearn.linear_model._base.LinearRegression", SKLEARN),
@@ -333,8 +370,25 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ("transformers.debug_utils.DebugOption", HF_ARGS),
 ];
 
+/// Namespaces whose every plain function is allowed: `(prefix, reason)`.
+/// Only a single identifier below the prefix matches (no attribute of a
+/// function, no special name).
+pub const ALLOWED_NAMESPACES: &[(&str, &str)] = &[("torch._C._nn.", ATEN_NN)];
+
 /// The reason `name` is allowed, if it is.
 pub fn reason(name: &str) -> Option<&'static str> {
+    exact(name).or_else(|| {
+        ALLOWED_NAMESPACES.iter().find_map(|(prefix, why)| {
+            let rest = name.strip_prefix(prefix)?;
+            let plain = !rest.is_empty()
+                && !rest.starts_with("__")
+                && rest.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric());
+            plain.then_some(*why)
+        })
+    })
+}
+
+fn exact(name: &str) -> Option<&'static str> {
     static INDEX: OnceLock<HashMap<&'static str, &'static str, FixedState>> = OnceLock::new();
     INDEX
         .get_or_init(|| ALLOWED.iter().copied().collect())

@@ -8,6 +8,7 @@
 //! unknown.
 
 use super::{allowlist, denylist};
+use crate::formats::pynames::{self, Target};
 use crate::severity::Severity;
 
 /// What a global is.
@@ -82,6 +83,48 @@ pub fn classify(path: &str) -> Class {
 /// class, but it stays flagged, so that a file read by another loader
 /// (a plain `pickle.load` of the member) cannot hide behind the rule.
 pub fn classify_in(path: &str, loader: Loader) -> Class {
+    let mut class = classify_spelled(path, loader);
+    for target in canonical_targets(path) {
+        if class.is_dangerous() {
+            break;
+        }
+        match classify_spelled(&target.canonical, loader) {
+            Class::Dangerous { severity, reason } => {
+                class = Class::Dangerous {
+                    severity,
+                    reason: format!("{reason}; {}", target.chain.join(", ")),
+                }
+            }
+            Class::Allowed(reason) if class == Class::Unknown => class = Class::Allowed(reason),
+            _ => {}
+        }
+    }
+    class
+}
+
+/// Where the loader's lookup of `path` ends, when that differs from its
+/// spelling: every distinct object it names in the indexed library versions.
+fn canonical_targets(path: &str) -> Vec<Target> {
+    pynames::resolve_dotted(path)
+        .into_iter()
+        .filter(|t| t.canonical != path)
+        .collect()
+}
+
+/// " (`a.b` is `c.d`)" when the loader's lookup of `path` ends elsewhere.
+pub fn canonical_note(path: &str) -> String {
+    let targets = canonical_targets(path);
+    if targets.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = targets
+        .iter()
+        .map(|t| format!("`{}`", t.canonical))
+        .collect();
+    format!(" (`{path}` is {})", names.join(" or "))
+}
+
+fn classify_spelled(path: &str, loader: Loader) -> Class {
     if let Some(reason) = allowlist::reason(path) {
         return Class::Allowed(reason);
     }
@@ -197,10 +240,11 @@ mod tests {
 
     #[test]
     fn attributes_of_allowed_and_dunders_are_dangerous() {
-        assert_eq!(
-            sev("collections.OrderedDict.fromkeys"),
-            Some(Severity::High)
-        );
+        assert_eq!(sev("collections.OrderedDict.update"), Some(Severity::High));
+        assert!(matches!(
+            classify("collections.OrderedDict.fromkeys"),
+            Class::Allowed(_)
+        ));
         assert_eq!(sev("numpy.__builtins__"), Some(Severity::High));
         assert_eq!(
             sev("mypkg.Model.__init__.__globals__"),

@@ -130,7 +130,6 @@ pub const DENIED: &[(&str, Scope, Severity, &str)] = &[
     ("builtins.breakpoint", Exact, Critical, "starts a debugger"),
     ("builtins.input", Exact, High, "reads from the terminal"),
     ("builtins.open", Exact, High, FILES),
-    ("builtins.getattr", Exact, High, GETTER),
     ("builtins.setattr", Exact, High, GETTER),
     ("builtins.delattr", Exact, High, GETTER),
     ("builtins.globals", Exact, High, GETTER),

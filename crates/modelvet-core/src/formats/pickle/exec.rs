@@ -117,7 +117,7 @@ impl Machine<'_> {
             Ok(Node::Dict(kept, len, dunder)) => {
                 for (k, v) in pairs.iter() {
                     if dunder.is_none() {
-                        *dunder = as_str(k).filter(|s| text::is_dunder(s));
+                        *dunder = as_str(k).filter(|s| text::is_special_attribute(s));
                     }
                     push_kept(kept, len, (k.clone(), v.clone()));
                 }

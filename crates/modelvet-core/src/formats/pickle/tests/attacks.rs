@@ -56,12 +56,10 @@ fn installers_imports_and_name_resolution() {
 fn eval_exec_and_getters() {
     assert_call_caught("builtins", "eval", Severity::Critical);
     assert_call_caught("builtins", "exec", Severity::Critical);
-    assert_call_caught("builtins", "getattr", Severity::High);
     assert_call_caught("operator", "attrgetter", Severity::High);
     assert_call_caught("operator", "itemgetter", Severity::High);
     assert_call_caught("operator", "methodcaller", Severity::High);
     assert_call_caught("_operator", "attrgetter", Severity::High);
-    assert_call_caught("functools", "partial", Severity::High);
     assert_call_caught("functools", "reduce", Severity::High);
 }
 
@@ -207,10 +205,11 @@ fn dotted_names_reach_dangerous_attributes() {
         "{}",
         f.message
     );
-    // An attribute of an allowed class is not allowed.
+    // An attribute of an allowed class is not allowed, unless it is one of
+    // the alternate constructors pickle writes (`OrderedDict.fromkeys`).
     let mut p = Pickler::new(4);
     p.str("collections")
-        .str("OrderedDict.fromkeys")
+        .str("OrderedDict.update")
         .stack_global();
     p.empty_list().tuple(1).reduce();
     assert_eq!(dangerous(&scan_bytes(&p.finish())).severity, Severity::High);
@@ -569,4 +568,320 @@ fn real_by_value_function_pickles() {
             scan.findings
         );
     }
+}
+
+/// The findings of `rule` in a scan of `bytes`, with their severities.
+fn rule_severities(bytes: &[u8], rule: &str) -> Vec<Severity> {
+    let scan = scan_bytes(bytes);
+    with_rule(&scan, rule).iter().map(|f| f.severity).collect()
+}
+
+/// The worst severity of any finding.
+fn worst(bytes: &[u8]) -> Option<Severity> {
+    scan_bytes(bytes).findings.iter().map(|f| f.severity).max()
+}
+
+#[test]
+fn unknown_callables_given_the_files_arguments_fail() {
+    // `mylib.helpers.run_pipeline('id')`: nothing lists it either way, but
+    // the file chooses its argument.
+    for proto in 0..=5 {
+        let bytes = tk::reduce_payload(proto, "mylib.helpers", "run_pipeline", &["id"]);
+        let scan = scan_bytes(&bytes);
+        let found = with_rule(&scan, "pickle-unknown-call");
+        assert_eq!(found.len(), 1, "protocol {proto}: {:#?}", scan.findings);
+        assert_eq!(found[0].severity, Severity::High);
+        assert_eq!(
+            found[0].evidence.as_deref(),
+            Some("mylib.helpers.run_pipeline('id')")
+        );
+        assert!(with_rule(&scan, "pickle-unknown-global").is_empty());
+    }
+    // NEWOBJ with arguments passes them to `cls.__new__`.
+    let mut p = Pickler::new(2);
+    p.global("mylib", "Model").str("x").tuple(1).newobj();
+    assert!(!p.tuple_needs_mark(1));
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-unknown-call"),
+        [Severity::High]
+    );
+    // INST with arguments calls the class.
+    let mut p = Pickler::new(0);
+    p.mark().str("x").inst("mylib", "Model");
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-unknown-call"),
+        [Severity::High]
+    );
+}
+
+#[test]
+fn custom_classes_made_and_given_state_stay_medium() {
+    // How pickle writes any object of a custom class at protocol 2+:
+    // `copyreg.__newobj__(cls)` / NEWOBJ with no arguments, then BUILD.
+    let mut p = Pickler::new(2);
+    p.global("__main__", "Net").empty_tuple().newobj();
+    p.empty_dict().str("hidden").int(4).setitem().build();
+    assert_eq!(worst(&p.finish()), Some(Severity::Medium));
+    let mut p = Pickler::new(2);
+    p.global("copyreg", "__newobj__")
+        .global("__main__", "Net")
+        .tuple(1)
+        .reduce();
+    p.empty_dict().build();
+    let bytes = p.finish();
+    assert_eq!(worst(&bytes), Some(Severity::Medium));
+    assert!(scan_bytes(&bytes).findings[0]
+        .message
+        .contains("makes an instance of `__main__.Net`"));
+    // Protocols 0 and 1: `copyreg._reconstructor(cls, object, None)`.
+    let mut p = Pickler::new(0);
+    p.global("copyreg", "_reconstructor")
+        .mark()
+        .global("__main__", "Net")
+        .global("builtins", "object")
+        .none()
+        .tuple(3)
+        .reduce();
+    let bytes = p.finish();
+    assert_eq!(worst(&bytes), Some(Severity::Medium));
+    assert!(scan_bytes(&bytes).errors.is_empty());
+    assert!(with_rule(&scan_bytes(&bytes), "pickle-malformed").is_empty());
+    // Referenced only (a class stored as data).
+    let mut p = Pickler::new(2);
+    p.global("mylib", "Thing");
+    assert_eq!(worst(&p.finish()), Some(Severity::Medium));
+}
+
+#[test]
+fn helpers_that_call_what_they_are_given_do_not_launder() {
+    // `copyreg.__newobj__(cls, 'x')` passes 'x' to `cls.__new__`.
+    let mut p = Pickler::new(2);
+    p.global("copyreg", "__newobj__")
+        .global("mylib", "Runner")
+        .str("id")
+        .tuple(2)
+        .reduce();
+    let bytes = p.finish();
+    let scan = scan_bytes(&bytes);
+    let found = with_rule(&scan, "pickle-unknown-call");
+    assert_eq!(found.len(), 1, "{:#?}", scan.findings);
+    assert!(
+        found[0]
+            .evidence
+            .as_deref()
+            .is_some_and(|e| e.contains("through `copyreg.__newobj__`")),
+        "{:?}",
+        found[0].evidence
+    );
+    // `copyreg._reconstructor(cls, base, state)` calls `base` with the state.
+    let mut p = Pickler::new(0);
+    p.global("copyreg", "_reconstructor")
+        .mark()
+        .global("__main__", "Net")
+        .global("mylib", "Base")
+        .str("id")
+        .tuple(3)
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-unknown-call"),
+        [Severity::High]
+    );
+    // `torch._tensor._rebuild_from_type_v2(func, cls, args, state)` calls `func(*args)`.
+    let mut p = Pickler::new(2);
+    p.global("torch._tensor", "_rebuild_from_type_v2")
+        .mark()
+        .global("mylib", "run")
+        .global("torch", "Tensor")
+        .str("id")
+        .tuple(1)
+        .empty_dict()
+        .tuple(4)
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-unknown-call"),
+        [Severity::High]
+    );
+    // ... and a known sink is critical however it is reached.
+    let mut p = Pickler::new(2);
+    p.global("copyreg", "__newobj__")
+        .global("subprocess", "Popen")
+        .str("id")
+        .tuple(2)
+        .reduce();
+    assert_eq!(
+        dangerous(&scan_bytes(&p.finish())).severity,
+        Severity::Critical
+    );
+}
+
+#[test]
+fn a_stronger_call_is_reported_past_the_call_event_cap() {
+    // 300 bare constructions, then the same class called with the file's
+    // argument: the cap on reported calls must not hide the last one.
+    let mut p = Pickler::new(2);
+    p.empty_list();
+    for _ in 0..300 {
+        p.global("mylib", "Model").empty_tuple().newobj().append();
+    }
+    p.global("mylib", "Model")
+        .str("id")
+        .tuple(1)
+        .reduce()
+        .append();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-unknown-call"),
+        [Severity::High]
+    );
+}
+
+#[test]
+fn getattr_is_judged_by_what_it_looks_up() {
+    // `getattr(dict, 'fromkeys')(keys)`, as pickle writes a classmethod.
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .global("builtins", "dict")
+        .str("fromkeys")
+        .tuple(2)
+        .reduce();
+    assert_clean(&scan_bytes(&p.finish()));
+    // A bound method of plain data: `getattr([], 'append')`.
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .empty_list()
+        .str("append")
+        .tuple(2)
+        .reduce();
+    assert_clean(&scan_bytes(&p.finish()));
+    // On a global, the attribute is a global of its own.
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .global("subprocess", "Popen")
+        .str("communicate")
+        .tuple(2)
+        .reduce();
+    let scan = scan_bytes(&p.finish());
+    assert!(
+        with_rule(&scan, "pickle-dangerous-global")
+            .iter()
+            .any(|f| f.message.contains("`subprocess.Popen.communicate`")),
+        "{:#?}",
+        scan.findings
+    );
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .global("collections", "OrderedDict")
+        .str("__init__")
+        .tuple(2)
+        .reduce();
+    assert_eq!(worst(&p.finish()), Some(Severity::High));
+    // A name computed at load time, or a special attribute of an instance.
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .empty_list()
+        .global("builtins", "str")
+        .str("append")
+        .tuple(1)
+        .reduce()
+        .tuple(2)
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-gadget"),
+        [Severity::High]
+    );
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .empty_list()
+        .str("__class__")
+        .tuple(2)
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-gadget"),
+        [Severity::High]
+    );
+    // Calling what getattr returned is a call on a call's result.
+    let mut p = Pickler::new(2);
+    p.global("builtins", "getattr")
+        .empty_list()
+        .str("append")
+        .tuple(2)
+        .reduce()
+        .str("x")
+        .tuple(1)
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-gadget"),
+        [Severity::High]
+    );
+}
+
+#[test]
+fn partial_binds_without_calling() {
+    // sklearn's FunctionTransformer and gensim store partials of harmless functions.
+    let mut p = Pickler::new(2);
+    p.global("functools", "partial")
+        .global("builtins", "int")
+        .tuple(1)
+        .reduce();
+    p.mark()
+        .global("builtins", "int")
+        .str("7")
+        .tuple(1)
+        .empty_dict()
+        .none()
+        .tuple_mark()
+        .build();
+    assert_clean(&scan_bytes(&p.finish()));
+    // The callable is judged on its own; calling the partial is a gadget.
+    let mut p = Pickler::new(2);
+    p.global("functools", "partial")
+        .global("os", "system")
+        .str("id")
+        .tuple(2)
+        .reduce();
+    assert_eq!(
+        dangerous(&scan_bytes(&p.finish())).severity,
+        Severity::Critical
+    );
+    let mut p = Pickler::new(2);
+    p.global("functools", "partial")
+        .global("mylib", "run")
+        .str("id")
+        .tuple(2)
+        .reduce()
+        .empty_tuple()
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-gadget"),
+        [Severity::High]
+    );
+}
+
+#[test]
+fn only_real_special_attributes_rewire_state() {
+    // sklearn-crfsuite keeps the model file's bytes under this key.
+    let mut p = Pickler::new(2);
+    p.global("copyreg", "__newobj__")
+        .global("builtins", "object")
+        .tuple(1)
+        .reduce();
+    p.empty_dict()
+        .str("__FILE_RESOURCE_DATA__")
+        .bytes(b"crf")
+        .setitem()
+        .build();
+    assert_clean(&scan_bytes(&p.finish()));
+    let mut p = Pickler::new(2);
+    p.global("copyreg", "__newobj__")
+        .global("builtins", "object")
+        .tuple(1)
+        .reduce();
+    p.empty_dict()
+        .str("__class__")
+        .global("builtins", "int")
+        .setitem()
+        .build();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-gadget"),
+        [Severity::High]
+    );
 }

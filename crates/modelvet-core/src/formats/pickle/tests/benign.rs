@@ -1,7 +1,7 @@
 //! Real checkpoints raise nothing.
 
 use super::*;
-use modelvet_testkit::pickle::{self as tk, TensorSpec};
+use modelvet_testkit::pickle::{self as tk, Pickler, TensorSpec};
 
 #[test]
 fn torch_state_dict_is_clean() {
@@ -176,4 +176,36 @@ fn real_sklearn_dumps_are_clean() {
             );
         }
     }
+}
+
+#[test]
+fn ordinary_objects_of_current_pythons_are_clean() {
+    // Python 3.13 pickles paths as `pathlib._local.PosixPath` (protocol 4
+    // output of `pickle.dumps(pathlib.Path('/tmp/x'))`, rebuilt here).
+    let mut p = Pickler::new(4);
+    p.global("pathlib._local", "PosixPath")
+        .str("/tmp/x")
+        .tuple(1)
+        .reduce();
+    assert_clean(&scan_bytes(&p.finish()));
+    // `io.BytesIO(b'abc')`: `_io.BytesIO` with (bytes, position, dict) state.
+    let mut p = Pickler::new(4);
+    p.global("_io", "BytesIO").empty_tuple().newobj();
+    p.bytes(b"abc").int(0).none().tuple(3).build();
+    assert_clean(&scan_bytes(&p.finish()));
+    // A whole-model save references `torch._C._nn.gelu` (F.gelu) as an attribute.
+    let mut p = Pickler::new(2);
+    p.empty_dict()
+        .str("act")
+        .global("torch._C._nn", "gelu")
+        .setitem();
+    assert_clean(&scan_bytes(&p.finish()));
+    // ... but not an attribute of one, nor a special name.
+    let mut p = Pickler::new(4);
+    p.str("torch._C._nn").str("gelu.__globals__").stack_global();
+    assert!(worst_severity(&scan_bytes(&p.finish())) >= Some(Severity::High));
+}
+
+fn worst_severity(scan: &ArtifactScan) -> Option<Severity> {
+    scan.findings.iter().map(|f| f.severity).max()
 }
