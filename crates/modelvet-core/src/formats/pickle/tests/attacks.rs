@@ -32,7 +32,7 @@ fn process_execution() {
 #[test]
 fn submodules_of_dangerous_packages() {
     assert_call_caught("os.path", "exists", Severity::Critical);
-    assert_call_caught("importlib.util", "find_spec", Severity::High);
+    assert_call_caught("importlib.util", "find_spec", Severity::Critical);
     assert_call_caught("multiprocessing.util", "spawnv_passfds", Severity::Critical);
     assert_call_caught("multiprocessing.popen_fork", "Popen", Severity::Critical);
     assert_call_caught(
@@ -46,8 +46,8 @@ fn submodules_of_dangerous_packages() {
 fn installers_imports_and_name_resolution() {
     assert_call_caught("pip", "main", Severity::Critical);
     assert_call_caught("pip._internal.cli.main", "main", Severity::Critical);
-    assert_call_caught("pkgutil", "resolve_name", Severity::High);
-    assert_call_caught("importlib", "import_module", Severity::High);
+    assert_call_caught("pkgutil", "resolve_name", Severity::Critical);
+    assert_call_caught("importlib", "import_module", Severity::Critical);
     assert_call_caught("builtins", "__import__", Severity::Critical);
     assert_call_caught("runpy", "run_path", Severity::Critical);
 }
@@ -106,16 +106,16 @@ fn interpreters_profilers_and_test_runners() {
 
 #[test]
 fn files_logging_and_network() {
-    assert_call_caught("logging", "FileHandler", Severity::High);
+    assert_call_caught("logging", "FileHandler", Severity::Critical);
     assert_call_caught("logging.config", "dictConfig", Severity::Critical);
-    assert_call_caught("_io", "FileIO", Severity::High);
-    assert_call_caught("io", "open", Severity::High);
-    assert_call_caught("builtins", "open", Severity::High);
-    assert_call_caught("shutil", "rmtree", Severity::High);
-    assert_call_caught("pathlib.Path", "write_text", Severity::High);
-    assert_call_caught("socket", "create_connection", Severity::High);
-    assert_call_caught("urllib.request", "urlopen", Severity::High);
-    assert_call_caught("requests", "get", Severity::High);
+    assert_call_caught("_io", "FileIO", Severity::Critical);
+    assert_call_caught("io", "open", Severity::Critical);
+    assert_call_caught("builtins", "open", Severity::Critical);
+    assert_call_caught("shutil", "rmtree", Severity::Critical);
+    assert_call_caught("pathlib.Path", "write_text", Severity::Critical);
+    assert_call_caught("socket", "create_connection", Severity::Critical);
+    assert_call_caught("urllib.request", "urlopen", Severity::Critical);
+    assert_call_caught("requests", "get", Severity::Critical);
     assert_call_caught("webbrowser", "open", Severity::High);
 }
 
@@ -143,9 +143,9 @@ fn torch_helpers_that_run_code() {
         "compile_file",
         Severity::Critical,
     );
-    assert_call_caught("torch.serialization", "load", Severity::High);
-    assert_call_caught("torch.jit", "load", Severity::High);
-    assert_call_caught("torch.storage", "_load_from_bytes", Severity::High);
+    assert_call_caught("torch.serialization", "load", Severity::Critical);
+    assert_call_caught("torch.jit", "load", Severity::Critical);
+    assert_call_caught("torch.storage", "_load_from_bytes", Severity::Critical);
     assert_call_caught(
         "torch.fx.graph_module",
         "reduce_graph_module",
