@@ -42,6 +42,8 @@ const ALTERNATE_CONSTRUCTOR: &str =
 const ATEN_NN: &str =
     "ATen neural-network operator (torch.nn.functional's builtins such as gelu): \
      tensor arithmetic only; whole-model saves reference them as module attributes";
+const UFUNC: &str = "numpy 1.x's ufunc reduction: imports a module and returns one attribute; \
+     each call is judged as the import of the name it is given";
 const HF_ARGS: &str = "training-argument class stored in training_args.bin; plain data";
 
 /// `(module.qualname, reason)`.
@@ -144,6 +146,8 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ("torch.preserve_format", TORCH_LAYOUT),
     // NumPy arrays, dtypes and scalars (numpy 1.x and 2.x module paths).
     ("numpy.core.multiarray._reconstruct", NUMPY_ARRAY),
+    ("numpy.core._ufunc_reconstruct", UFUNC),
+    ("numpy._core._ufunc_reconstruct", UFUNC),
     ("numpy._core.multiarray._reconstruct", NUMPY_ARRAY),
     ("numpy.core.numeric._frombuffer", NUMPY_ARRAY),
     ("numpy._core.numeric._frombuffer", NUMPY_ARRAY),

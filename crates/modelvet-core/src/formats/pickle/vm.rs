@@ -180,6 +180,14 @@ const CALLS_ITS_ARGUMENTS: &[(&str, Uses, Option<usize>)] = &[
 /// `builtins.getattr`: each call is judged by what it looks up.
 pub(super) const GETATTR: &str = "builtins.getattr";
 
+/// numpy 1.x pickles a ufunc as `_ufunc_reconstruct('numpy', 'log1p')`,
+/// which imports `module` and returns its attribute `name`: the loader's own
+/// `find_class`, judged as one.
+const UFUNC_RECONSTRUCT: &[&str] = &[
+    "numpy.core._ufunc_reconstruct",
+    "numpy._core._ufunc_reconstruct",
+];
+
 /// Calls reported per pickle beyond the first call of each global.
 const MAX_CALL_EVENTS: usize = 256;
 
@@ -445,6 +453,9 @@ impl<'l> Machine<'l> {
                         return Ok(attribute);
                     }
                 }
+                if UFUNC_RECONSTRUCT.contains(&name.as_str()) {
+                    return self.find_class_call(name, &args, offset, &evidence);
+                }
                 self.check_arguments(name, &args, offset, &evidence)?;
             }
             Some(Err(what)) => self.gadget(offset, (*what).to_owned(), evidence())?,
@@ -534,6 +545,33 @@ impl<'l> Machine<'l> {
             )?;
         }
         Ok(None)
+    }
+
+    /// A helper that imports `module` and returns its attribute `name`, both
+    /// given as arguments: the global it names when both are constants, a
+    /// gadget otherwise.
+    fn find_class_call(
+        &mut self,
+        helper: &str,
+        args: &Val,
+        offset: u64,
+        evidence: &dyn Fn() -> String,
+    ) -> Result<Val, Halt> {
+        let names = items(args).and_then(|items| match items.as_slice() {
+            [module, name] => Some((as_str(module)?, as_str(name)?)),
+            _ => None,
+        });
+        match names {
+            Some((module, name)) => self.import_path(format!("{module}.{name}"), offset),
+            None => {
+                self.gadget(
+                    offset,
+                    format!("`{helper}` imports a name computed at load time"),
+                    evidence(),
+                )?;
+                Ok(val(Node::Opaque(format!("{helper}(...)"))))
+            }
+        }
     }
 
     /// Allowed callables that call, construct or set what they are given:

@@ -885,3 +885,42 @@ fn only_real_special_attributes_rewire_state() {
         [Severity::High]
     );
 }
+
+#[test]
+fn numpy_ufunc_reconstruct_is_an_import() {
+    // numpy 1.x: `pickle.dumps(numpy.log1p)` is `_ufunc_reconstruct('numpy', 'log1p')`.
+    let ufunc = |module: &str, name: &str| {
+        let mut p = Pickler::new(2);
+        p.global("numpy.core", "_ufunc_reconstruct")
+            .str(module)
+            .str(name)
+            .tuple(2)
+            .reduce();
+        p
+    };
+    let scan = scan_bytes(&ufunc("numpy", "log1p").finish());
+    assert!(
+        scan.findings.iter().all(|f| f.severity <= Severity::Medium),
+        "{:#?}",
+        scan.findings
+    );
+    // The same helper naming `os.system`, then calling it.
+    let mut p = ufunc("os", "system");
+    p.str("id").tuple(1).reduce();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(dangerous(&scan).severity, Severity::Critical);
+    // A computed module name cannot be checked.
+    let mut p = Pickler::new(2);
+    p.global("numpy.core", "_ufunc_reconstruct")
+        .global("builtins", "str")
+        .str("os")
+        .tuple(1)
+        .reduce()
+        .str("system")
+        .tuple(2)
+        .reduce();
+    assert_eq!(
+        rule_severities(&p.finish(), "pickle-gadget"),
+        [Severity::High]
+    );
+}
