@@ -8,6 +8,7 @@ mod bench_report;
 mod bench_robust;
 mod bench_scan;
 mod cmd;
+mod deny;
 mod docs;
 mod fuzz;
 mod serve;
@@ -23,10 +24,13 @@ usage: cargo xtask <command>
 
 commands:
   serve [--port N]   set up the tools, then `trunk serve` the web app (default port 8080)
-  test               set up the tools, then every check CI runs (fmt, clippy, tests,
+  test               set up the tools, then every check CI runs (cargo deny, fmt, clippy, tests,
                      wasm tests in headless Chromium, browser end to end, generated docs)
   docs [--check]     regenerate docs/rules/*.md and docs/report.schema.json
                      (--check: fail if they are out of date)
+  deny               cargo deny check (licences, advisories, duplicate versions,
+                     sources) with the RustSec snapshot of ../shared, offline;
+                     installs cargo-deny when it is missing
   fuzz-build         build every fuzz target (`cargo +nightly fuzz build`; installs
                      cargo-fuzz when it is missing)
   fuzz --time N      run every fuzz target for N seconds with memory and time limits;
@@ -61,6 +65,9 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         ["serve", rest @ ..] => serve::run(&root, parse_port(rest)?),
         ["docs"] => docs::write(&root),
         ["docs", "--check"] => docs::check(&root),
+        ["deny"] => {
+            setup::ensure_cargo_tools(&root, &[setup::CARGO_DENY]).and_then(|()| deny::check(&root))
+        }
         ["fuzz-build"] => fuzz::build(&root),
         ["fuzz", rest @ ..] => fuzz::run(&root, rest),
         ["setup"] => setup::ensure_all(&root).map(|_| ()),

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 /// A tool installed with `cargo install`, pinned to one version.
+#[derive(Clone, Copy)]
 pub struct CargoTool {
     /// The binary looked up on `PATH`.
     bin: &'static str,
@@ -34,6 +35,15 @@ pub const CARGO_FUZZ: CargoTool = CargoTool {
     also: &[],
     krate: "cargo-fuzz",
     version: "0.13.2",
+    locked: true,
+};
+
+/// `cargo deny`, run by `cargo xtask test` over our own dependency graph.
+pub const CARGO_DENY: CargoTool = CargoTool {
+    bin: "cargo-deny",
+    also: &[],
+    krate: "cargo-deny",
+    version: "0.20.2",
     locked: true,
 };
 
@@ -95,10 +105,18 @@ impl Browser {
     }
 }
 
-/// Install whatever is missing; return where the browser is.
+/// Install whatever serving the app needs; return where the browser is.
 pub fn ensure_all(root: &Path) -> anyhow::Result<Browser> {
+    ensure_with(root, &[])
+}
+
+/// Install whatever serving the app needs plus `extra` tools (installed
+/// alongside, in parallel); return where the browser is.
+pub fn ensure_with(root: &Path, extra: &[CargoTool]) -> anyhow::Result<Browser> {
     ensure_wasm_target()?;
-    ensure_cargo_tools(root, &[TRUNK, WASM_BINDGEN])?;
+    let mut tools = vec![TRUNK, WASM_BINDGEN];
+    tools.extend_from_slice(extra);
+    ensure_cargo_tools(root, &tools)?;
     ensure_wasm_opt();
     let browser = Browser::find();
     match browser.missing() {

@@ -3,7 +3,7 @@
 //! loudly and the run is reported INCOMPLETE; in CI it is a failure.
 
 use crate::setup::{self, Browser};
-use crate::{cmd, docs, fuzz};
+use crate::{cmd, deny, docs, fuzz};
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -89,14 +89,19 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
         results: Vec::new(),
     };
     let mut browser = Browser::find();
-    run.step("setup", || match setup::ensure_all(root) {
-        Ok(b) => {
-            browser = b;
-            Outcome::Pass
+    run.step("setup", || {
+        match setup::ensure_with(root, &[setup::CARGO_DENY]) {
+            Ok(b) => {
+                browser = b;
+                Outcome::Pass
+            }
+            Err(e) => Outcome::Fail(format!("{e:#}")),
         }
-        Err(e) => Outcome::Fail(format!("{e:#}")),
     });
     run.step("generated docs up to date", || outcome(docs::check(root)));
+    run.step("dependencies (cargo deny, offline advisories)", || {
+        outcome(deny::check(root))
+    });
     run.command("fmt", cargo(&["fmt", "--all", "--check"]));
     run.command(
         "clippy (native)",
