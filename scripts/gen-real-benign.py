@@ -166,9 +166,36 @@ def pathlib_files():
               f"pickle.dumps under CPython {ver}")
 
 
+def stable_keras(path):
+    """The .keras file with its save date and Python id()s made stable, so a
+    re-run writes the same bytes (Keras writes nothing else that varies)."""
+    import json
+    import re
+    import zipfile
+
+    ids = {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "metadata.json":
+                meta = json.loads(data)
+                meta["date_saved"] = "2024-01-01@00:00:00"
+                data = json.dumps(meta).encode()
+            if info.filename == "config.json":
+                data = re.sub(rb'"shared_object_id": (\d+)',
+                              lambda m: b'"shared_object_id": %d'
+                              % ids.setdefault(m.group(1), len(ids) + 1), data)
+            zinfo = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            zinfo.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(zinfo, data)
+    return out.getvalue()
+
+
 def keras_files():
     import keras
 
+    keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input(shape=(1,), dtype="string"),
         keras.layers.StringLookup(vocabulary=["cat", "dog", "bird"], output_mode="int"),
@@ -176,8 +203,7 @@ def keras_files():
     ])
     path = os.path.join("target", "real-benign-tmp.keras")
     model.save(path)
-    with open(path, "rb") as f:
-        data = f.read()
+    data = stable_keras(path)
     os.remove(path)
     write("keras_stringlookup_inline.keras", data, "keras.saving.load_model",
           "Sequential(StringLookup(inline vocabulary), Embedding)", "keras Model.save")
