@@ -568,7 +568,8 @@ def differentials():
     write("differentials/npy_descr_pipe_O.npy", base, c, NUMPY,
           "object .npy, descr '|O' as numpy writes it", "numpy.save(allow_pickle=True)")
     for name, descr in [("O8", "'O8'"), ("object", "'object'"), ("eq_O", "'=O'"),
-                        ("lt_O8", "'<O8'")]:
+                        ("lt_O8", "'<O8'"), ("subarray_tuple", "('|O', (1,))"),
+                        ("fields_O8", "[('a', 'O8')]")]:
         write(f"differentials/npy_descr_{name}.npy", respell(base, descr), c, NUMPY,
               f"object .npy, descr {descr} (numpy accepts, never writes)",
               "numpy.save then descr spelled by hand, header re-padded")
@@ -861,6 +862,54 @@ def versions():
     return out
 
 
+class Inert:
+    """What every global becomes in check_written: calling, instantiating or
+    setting state on it does nothing."""
+
+    def __init__(self, *a, **k):
+        pass
+
+    def __call__(self, *a, **k):
+        return Inert()
+
+    def __setstate__(self, state):
+        pass
+
+
+class InertUnpickler(pickle.Unpickler):
+    """CPython's C unpickler with every global resolved to Inert: no module is
+    imported and no payload callable is ever reached."""
+
+    def find_class(self, module, name):
+        return Inert
+
+    def persistent_load(self, pid):
+        return Inert()
+
+
+def check_written():
+    """Parse what was written without running it: every .npy header with
+    numpy's own header reader, and every .pkl's first stream with CPython's C
+    unpickler whose globals are all Inert. A file the real loader would reject
+    before reaching its payload fails here."""
+    import numpy.lib.format as fmt
+
+    for rel, *_ in ROWS:
+        path = os.path.join(OUT, rel)
+        if rel.endswith(".npy"):
+            with open(path, "rb") as f:
+                version = fmt.read_magic(f)
+                assert version == (1, 0), (rel, version)
+                _, _, dtype = fmt.read_array_header_1_0(f)
+                assert dtype.hasobject, (rel, dtype)
+        elif rel.endswith(".pkl"):
+            with open(path, "rb") as f:
+                try:
+                    InertUnpickler(f).load()
+                except Exception as e:
+                    raise AssertionError(f"{rel}: {e}") from e
+
+
 def main():
     if not os.path.isdir(os.path.join("crates", "modelvet-core")):
         sys.exit("run from the repository root")
@@ -874,6 +923,7 @@ def main():
     differentials()
     keras_code()
     depth()
+    check_written()
     with open(os.path.join(OUT, "MANIFEST.tsv"), "w") as f:
         f.write("# Written by scripts/gen-adversarial.py with: " + ", ".join(versions()) + "\n")
         f.write("# file\tclass\tloader\twhen loaded\thow written\texpected\n")
