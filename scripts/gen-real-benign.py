@@ -248,9 +248,10 @@ def versions():
 def main():
     if not os.path.isdir(os.path.join("crates", "modelvet-core")):
         sys.exit("run from the repository root")
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    os.makedirs(OUT)
+    os.makedirs(OUT, exist_ok=True)
+    for name in os.listdir(OUT):  # README.md is kept by hand
+        if name != "README.md":
+            os.remove(os.path.join(OUT, name))
     os.makedirs("target", exist_ok=True)
     torch_files()
     sklearn_files()

@@ -754,3 +754,126 @@ fn render_classes(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String 
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("xtask-bench-scan-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn classes_come_from_the_corpus_layout() {
+        let c = Path::new("/c");
+        let class = |p: &str| class_of(&c.join(p), c);
+        assert_eq!(
+            class("malicious/adversarial/names/x.pkl"),
+            "adversarial: names"
+        );
+        assert_eq!(
+            class("malicious/adversarial/keras-code/remote_x"),
+            "adversarial: keras-code"
+        );
+        assert_eq!(
+            class("benign/adversarial/sniffing/b.pkl"),
+            "adversarial: sniffing"
+        );
+        assert_eq!(
+            class("benign/real-benign/real-benign/a.pt"),
+            "real benign (current libraries)"
+        );
+        assert_eq!(
+            class("benign/real/joblib/a.pkl"),
+            "real models (fetch-real-models.sh)"
+        );
+        assert_eq!(
+            class("malicious/formats/onnx/a.onnx"),
+            "real files of other formats"
+        );
+        assert_eq!(class("malicious/zip/payload.pt"), "testkit (scan_corpus)");
+    }
+
+    #[test]
+    fn manifest_rows_and_folders_are_copied_as_labelled() {
+        let root = tmp("root");
+        let set = root.join("tests/fixtures/adv");
+        std::fs::create_dir_all(set.join("names")).unwrap();
+        std::fs::create_dir_all(set.join("code/repo")).unwrap();
+        std::fs::write(set.join("names/a.pkl"), b"a").unwrap();
+        std::fs::write(set.join("names/b.pkl"), b"b").unwrap();
+        std::fs::write(set.join("code/repo/config.json"), b"{}").unwrap();
+        std::fs::write(set.join("code/repo/modeling.py"), b"x").unwrap();
+        std::fs::write(
+            set.join("MANIFEST.tsv"),
+            "# versions\nnames/a.pkl\tnames\tpickle.load\tx\ty\tmalicious\n\
+             names/b.pkl\tnames\tpickle.load\tx\ty\tbenign\n\
+             code/repo/\tcode\tfrom_pretrained\tx\ty\tmalicious\n",
+        )
+        .unwrap();
+        let corpus = tmp("corpus");
+        let folders = copy_manifest_fixtures(&root, &corpus, "adv").unwrap();
+        assert_eq!(folders, vec![corpus.join("malicious/adv/code/repo")]);
+        let files = list_files(&corpus, &folders).unwrap();
+        let rel: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(&corpus).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "benign/adv/names/b.pkl",
+                "malicious/adv/code/repo",
+                "malicious/adv/names/a.pkl"
+            ]
+        );
+        // A finding on a file inside the folder is the folder's.
+        let inside = corpus.join("malicious/adv/code/repo/modeling.py");
+        assert_eq!(
+            owner(&files, &corpus, &inside.to_string_lossy()),
+            Some(&files[1])
+        );
+
+        let run = ToolRun {
+            name: "t".into(),
+            version: "1".into(),
+            time: Duration::ZERO,
+            outcomes: files
+                .iter()
+                .map(|f| {
+                    (
+                        f.clone(),
+                        if f.is_dir() {
+                            Outcome::Flagged
+                        } else {
+                            Outcome::Clean
+                        },
+                    )
+                })
+                .collect(),
+        };
+        let table = render_classes(&[run], &files, &corpus);
+        assert!(
+            table.contains("| malicious | testkit (scan_corpus) | 1/2 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| benign | testkit (scan_corpus) | 0/1 |"),
+            "{table}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&corpus);
+    }
+
+    #[test]
+    fn manifest_rejects_an_unknown_label() {
+        let d = tmp("bad");
+        std::fs::write(d.join("MANIFEST.tsv"), "a.pkl\tnames\tl\tw\th\tmaybe\n").unwrap();
+        assert!(read_manifest(&d.join("MANIFEST.tsv")).is_err());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
