@@ -85,6 +85,9 @@ class NewObj:
     def __init__(self, cls, args=()):
         self.cls, self.args = cls, tuple(args)
 
+    def __call__(self, *a, **k):  # may itself be a reduce target
+        raise RuntimeError("never called")
+
 
 class Raw:
     """Opcode bytes no pickler writes (kept to the few shapes that need it)."""
@@ -372,6 +375,21 @@ def names():
           dumps(Call(Global("numpy.testing.extbuild", "build_and_import_extension"),
                      ("modelvet_adv", []))), c, PICKLE,
           "numpy.testing.extbuild.build_and_import_extension compiles and imports C", how)
+    # NEWOBJ builds a code object and a function from it; REDUCE calls it.
+    fn_code = compile("def f():\n    " + PY + "\n", "<model>", "exec").co_consts[0]
+    assert sys.version_info[:2] == (3, 12), "CodeType fields below are CPython 3.12's"
+    fields = (fn_code.co_argcount, fn_code.co_posonlyargcount, fn_code.co_kwonlyargcount,
+              fn_code.co_nlocals, fn_code.co_stacksize, fn_code.co_flags, fn_code.co_code,
+              fn_code.co_consts, fn_code.co_names, fn_code.co_varnames, fn_code.co_filename,
+              fn_code.co_name, fn_code.co_qualname, fn_code.co_firstlineno,
+              fn_code.co_linetable, fn_code.co_exceptiontable, fn_code.co_freevars,
+              fn_code.co_cellvars)
+    code = NewObj(Global("types", "CodeType"), fields)
+    func = NewObj(Global("types", "FunctionType"), (code, {}))
+    write("names/newobj_code_function.pkl", dumps(Call(func, ()), 2), c,
+          PICKLE + " under CPython 3.12",
+          "NEWOBJ types.CodeType(...) and types.FunctionType(code, {}), then calls it",
+          "pickle._Pickler, NEWOBJ written as pickle writes it")
     # BUILD calling __setstate__: the first BUILD stores a callable as the
     # instance's __setstate__, the second calls it with its state.
     state = io.BytesIO()
@@ -468,6 +486,11 @@ def gadgets():
                      (Global("operator", "call"), [Global("posix", "system"), CMD]))),
           c, PICKLE, "functools.reduce(operator.call, [posix.system, 'id']) calls system('id')",
           "pickle._Pickler")
+    write("gadgets/newobj_partial.pkl",
+          dumps(Call(NewObj(Global("functools", "partial"), (Global("posix", "system"), CMD)),
+                     ())), c, PICKLE,
+          "NEWOBJ functools.partial(posix.system, 'id') (partial's __new__ takes the call), "
+          "then REDUCE calls it", "pickle._Pickler")
     write("gadgets/partial_in_torch.pt", torch_bytes({"w": Call(functools.partial(system, CMD))}),
           c, TORCH, "functools.partial(os.system,'id')() inside a torch zip", "torch.save")
     write("gadgets/map_in_joblib.joblib",
