@@ -5,7 +5,10 @@
 //! written by `modelvet-testkit`'s `scan_corpus` example, plus the real benign
 //! files of `scripts/fetch-real-models.sh` under `benign/real/`, plus the real
 //! files of the other formats in `tests/fixtures/{graphs,tensors}` (made by
-//! the formats' own libraries; labelled in [`FORMAT_FIXTURES`]). Each tool runs
+//! the formats' own libraries; labelled in [`FORMAT_FIXTURES`]), plus the
+//! adversarial corpus of `tests/fixtures/adversarial/` and the real benign
+//! files of `tests/fixtures/real-benign/` (labelled by their MANIFEST.tsv;
+//! see [`copy_manifest_fixtures`]). Each tool runs
 //! once over the whole corpus (fickling, which takes one file, once per file);
 //! its output is parsed into one outcome per file: flagged, clean or error.
 //! The results replace the `bench-scan` section of `docs/BENCHMARKS.md`.
@@ -39,10 +42,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let target = root.join("target");
     let corpus = target.join("bench-corpus");
     let venv = target.join("bench-venv");
-    build_corpus(root, &corpus)?;
+    let folders = build_corpus(root, &corpus)?;
     ensure_venv(&venv)?;
     cmd::dist_cli(root)?;
-    let files = list_files(&corpus)?;
+    let files = list_files(&corpus, &folders)?;
     eprintln!("corpus: {} files", files.len());
     warm_page_cache(&files)?;
 
@@ -58,7 +61,29 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     crate::bench_report::write_section(root, START, END, &section)
 }
 
-fn build_corpus(root: &Path, corpus: &Path) -> anyhow::Result<()> {
+/// `cargo xtask bench scan --corpus-only`: write the corpus and print how
+/// many artifacts each class has, without installing or running any tool.
+pub fn corpus_only(root: &Path) -> anyhow::Result<()> {
+    let corpus = root.join("target/bench-corpus");
+    let folders = build_corpus(root, &corpus)?;
+    let files = list_files(&corpus, &folders)?;
+    let mut counts: BTreeMap<(bool, String), usize> = BTreeMap::new();
+    for f in &files {
+        *counts
+            .entry((is_malicious(f, &corpus), class_of(f, &corpus)))
+            .or_default() += 1;
+    }
+    for ((malicious, class), n) in counts {
+        let side = if malicious { "malicious" } else { "benign" };
+        println!("{side:9} {n:4}  {class}");
+    }
+    println!("{} artifacts in {}", files.len(), corpus.display());
+    Ok(())
+}
+
+/// Write the corpus; returns the folders that count as one artifact each
+/// (repositories whose files are judged together).
+fn build_corpus(root: &Path, corpus: &Path) -> anyhow::Result<Vec<PathBuf>> {
     cmd::run(
         cmd::cargo()
             .current_dir(root)
@@ -87,12 +112,97 @@ fn build_corpus(root: &Path, corpus: &Path) -> anyhow::Result<()> {
     }
     copy_tree(&real.join("files"), &dest)?;
     for side in ["malicious", "benign"] {
-        let formats = corpus.join(side).join("formats");
-        if formats.exists() {
-            std::fs::remove_dir_all(&formats)?;
+        for dir in ["formats", "adversarial", "real-benign"] {
+            let dir = corpus.join(side).join(dir);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)?;
+            }
         }
     }
-    copy_format_fixtures(root, corpus)
+    copy_format_fixtures(root, corpus)?;
+    let mut folders = copy_manifest_fixtures(root, corpus, "adversarial")?;
+    folders.extend(copy_manifest_fixtures(root, corpus, "real-benign")?);
+    Ok(folders)
+}
+
+/// One row of `tests/fixtures/<set>/MANIFEST.tsv`: the file (a folder when it
+/// ends in `/`), its class, and whether it is malicious (last column).
+struct ManifestRow {
+    file: String,
+    class: String,
+    malicious: bool,
+}
+
+fn read_manifest(path: &Path) -> anyhow::Result<Vec<ManifestRow>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let mut rows = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (Some(file), Some(class), Some(expected)) = (cols.first(), cols.get(1), cols.last())
+        else {
+            bail!("{}: bad row {line:?}", path.display());
+        };
+        let malicious = match *expected {
+            "malicious" => true,
+            "benign" => false,
+            other => bail!("{}: expected `{other}` in {line:?}", path.display()),
+        };
+        rows.push(ManifestRow {
+            file: (*file).to_owned(),
+            class: (*class).to_owned(),
+            malicious,
+        });
+    }
+    Ok(rows)
+}
+
+/// Copy the labelled files of `tests/fixtures/<set>/` (written by
+/// `scripts/gen-adversarial.py` and `scripts/gen-real-benign.py`) to
+/// `<side>/<set>/<class>/<file>`; the class directory is what
+/// [`class_of`] reads back. Returns the copied folder rows.
+fn copy_manifest_fixtures(root: &Path, corpus: &Path, set: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let from = root.join("tests/fixtures").join(set);
+    let mut folders = Vec::new();
+    for row in read_manifest(&from.join("MANIFEST.tsv"))? {
+        let side = if row.malicious { "malicious" } else { "benign" };
+        let name = row.file.trim_end_matches('/');
+        let base = Path::new(name)
+            .file_name()
+            .with_context(|| format!("{set}/MANIFEST.tsv: no file name in {name:?}"))?;
+        let dest = corpus.join(side).join(set).join(&row.class).join(base);
+        if row.file.ends_with('/') {
+            copy_tree(&from.join(name), &dest)?;
+            folders.push(dest);
+        } else {
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::copy(from.join(name), &dest)
+                .with_context(|| format!("copy tests/fixtures/{set}/{name}"))?;
+        }
+    }
+    Ok(folders)
+}
+
+/// The breakdown group of a corpus file: the class of an adversarial or
+/// real benign fixture, else where the file came from.
+fn class_of(f: &Path, corpus: &Path) -> String {
+    let rel: Vec<String> = f
+        .strip_prefix(corpus)
+        .unwrap_or(f)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    match rel.as_slice() {
+        [_, set, class, _, ..] if set == "adversarial" => format!("adversarial: {class}"),
+        [_, set, ..] if set == "real-benign" => "real benign (current libraries)".into(),
+        [_, set, ..] if set == "formats" => "real files of other formats".into(),
+        [_, set, ..] if set == "real" => "real models (fetch-real-models.sh)".into(),
+        _ => "testkit (scan_corpus)".into(),
+    }
 }
 
 /// Real files of the non-pickle formats, from `tests/fixtures/`, with whether
@@ -235,13 +345,17 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// The corpus's artifacts: every file, except that each of `folders` is one
+/// artifact (its files are not listed).
+fn list_files(dir: &Path, folders: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
             let p = entry?.path();
-            if p.is_dir() {
+            if folders.contains(&p) {
+                out.push(p);
+            } else if p.is_dir() {
                 stack.push(p);
             } else {
                 out.push(p);
@@ -316,7 +430,11 @@ fn timed_once(cmd: &mut Command) -> anyhow::Result<(std::process::Output, Durati
 /// Read every corpus file once so that no tool pays for cold disk reads.
 fn warm_page_cache(files: &[PathBuf]) -> anyhow::Result<()> {
     for f in files {
-        std::fs::read(f).with_context(|| format!("read {}", f.display()))?;
+        if f.is_dir() {
+            warm_page_cache(&list_files(f, &[])?)?;
+        } else {
+            std::fs::read(f).with_context(|| format!("read {}", f.display()))?;
+        }
     }
     Ok(())
 }
@@ -458,20 +576,29 @@ fn run_peer(name: &str, venv: &Path, corpus: &Path, files: &[PathBuf]) -> anyhow
         "fickling" => {
             let mut total = Duration::ZERO;
             for f in files {
-                let (out, t) = timed_once(
-                    Command::new(&bin)
-                        .arg("--check-safety")
-                        .arg(f)
-                        // fickling writes safety_results.json into its working directory.
-                        .current_dir(std::env::temp_dir()),
-                )?;
-                total += t;
-                // 0: safe, 1: unsafe, anything else: could not parse.
-                let o = match out.status.code() {
-                    Some(0) => Outcome::Clean,
-                    Some(1) => Outcome::Flagged,
-                    _ => Outcome::Error,
+                // A folder artifact: each of its files, the worst outcome wins.
+                let members = if f.is_dir() {
+                    list_files(f, &[])?
+                } else {
+                    vec![f.clone()]
                 };
+                let mut o = Outcome::Clean;
+                for m in &members {
+                    let (out, t) = timed_once(
+                        Command::new(&bin)
+                            .arg("--check-safety")
+                            .arg(m)
+                            // fickling writes safety_results.json into its working directory.
+                            .current_dir(std::env::temp_dir()),
+                    )?;
+                    total += t;
+                    // 0: safe, 1: unsafe, anything else: could not parse.
+                    o = match (out.status.code(), o) {
+                        (Some(1), _) | (_, Outcome::Flagged) => Outcome::Flagged,
+                        (Some(0), cur) => cur,
+                        _ => Outcome::Error,
+                    };
+                }
                 outcomes.insert(f.clone(), o);
             }
             total
@@ -497,9 +624,13 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
     let mut s = format!(
         "## Scan: modelvet vs peers\n\n`cargo xtask bench scan` on {} files: {bad} malicious \
          (written by `modelvet-testkit`'s `scan_corpus`, plus real Keras, ONNX, SavedModel, \
-         HDF5 and TFLite files from `tests/fixtures/`), {good} benign (testkit, the real files \
-         of `scripts/fetch-real-models.sh`, and real files of every other format from \
-         `tests/fixtures/`). A tool *flags* a file when it reports an issue \
+         HDF5 and TFLite files from `tests/fixtures/`, plus the adversarial corpus of \
+         `scripts/gen-adversarial.py`), {good} benign (testkit, the real files \
+         of `scripts/fetch-real-models.sh`, real files of every other format from \
+         `tests/fixtures/`, the files of `scripts/gen-real-benign.py` written by current \
+         library releases, and the adversarial corpus's benign controls). A \
+         `trust_remote_code` repository of the adversarial corpus counts as one file, \
+         flagged when any of its files is. A tool *flags* a file when it reports an issue \
          at medium or above (modelvet: a finding ≥ medium; modelscan: MEDIUM+; modelaudit: \
          warning+; picklescan: a dangerous import; fickling: a non-zero `--check-safety`). \
          Wall time is for the whole corpus with its files in the page cache, one process per \
@@ -542,6 +673,7 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
             p.time.as_secs_f64() * 1000.0
         );
     }
+    s += &render_classes(runs, files, corpus);
     s += "\nPer malicious file (✓ caught, · missed, E error):\n\n| file |";
     for r in runs {
         s += &format!(" {} |", r.name);
@@ -556,9 +688,10 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
     };
     for f in files.iter().filter(|f| is_malicious(f, corpus)) {
         let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .strip_prefix(corpus.join("malicious"))
+            .unwrap_or(f)
+            .to_string_lossy()
+            .into_owned();
         s += &format!("| `{name}` |");
         for r in runs {
             s += &format!(" {} |", mark(r.outcomes.get(f)));
@@ -586,4 +719,161 @@ fn render(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
         s += "\n";
     }
     s
+}
+
+/// Caught (malicious groups) or flagged (benign groups) per class and tool.
+fn render_classes(runs: &[ToolRun], files: &[PathBuf], corpus: &Path) -> String {
+    let mut groups: BTreeMap<(bool, String), Vec<&PathBuf>> = BTreeMap::new();
+    for f in files {
+        groups
+            .entry((!is_malicious(f, corpus), class_of(f, corpus)))
+            .or_default()
+            .push(f);
+    }
+    let mut s = String::from(
+        "\nPer class: malicious files caught, benign files flagged (false positives):\n\n\
+         | side | class |",
+    );
+    for r in runs {
+        s += &format!(" {} |", r.name);
+    }
+    s += "\n|---|---|";
+    s += &"---|".repeat(runs.len());
+    s += "\n";
+    for ((benign, class), members) in &groups {
+        let side = if *benign { "benign" } else { "malicious" };
+        s += &format!("| {side} | {class} |");
+        for r in runs {
+            let flagged = members
+                .iter()
+                .filter(|f| r.outcomes.get(**f) == Some(&Outcome::Flagged))
+                .count();
+            s += &format!(" {flagged}/{} |", members.len());
+        }
+        s += "\n";
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("xtask-bench-scan-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn classes_come_from_the_corpus_layout() {
+        let c = Path::new("/c");
+        let class = |p: &str| class_of(&c.join(p), c);
+        assert_eq!(
+            class("malicious/adversarial/names/x.pkl"),
+            "adversarial: names"
+        );
+        assert_eq!(
+            class("malicious/adversarial/keras-code/remote_x"),
+            "adversarial: keras-code"
+        );
+        assert_eq!(
+            class("benign/adversarial/sniffing/b.pkl"),
+            "adversarial: sniffing"
+        );
+        assert_eq!(
+            class("benign/real-benign/real-benign/a.pt"),
+            "real benign (current libraries)"
+        );
+        assert_eq!(
+            class("benign/real/joblib/a.pkl"),
+            "real models (fetch-real-models.sh)"
+        );
+        assert_eq!(
+            class("malicious/formats/onnx/a.onnx"),
+            "real files of other formats"
+        );
+        assert_eq!(class("malicious/zip/payload.pt"), "testkit (scan_corpus)");
+    }
+
+    #[test]
+    fn manifest_rows_and_folders_are_copied_as_labelled() {
+        let root = tmp("root");
+        let set = root.join("tests/fixtures/adv");
+        std::fs::create_dir_all(set.join("names")).unwrap();
+        std::fs::create_dir_all(set.join("code/repo")).unwrap();
+        std::fs::write(set.join("names/a.pkl"), b"a").unwrap();
+        std::fs::write(set.join("names/b.pkl"), b"b").unwrap();
+        std::fs::write(set.join("code/repo/config.json"), b"{}").unwrap();
+        std::fs::write(set.join("code/repo/modeling.py"), b"x").unwrap();
+        std::fs::write(
+            set.join("MANIFEST.tsv"),
+            "# versions\nnames/a.pkl\tnames\tpickle.load\tx\ty\tmalicious\n\
+             names/b.pkl\tnames\tpickle.load\tx\ty\tbenign\n\
+             code/repo/\tcode\tfrom_pretrained\tx\ty\tmalicious\n",
+        )
+        .unwrap();
+        let corpus = tmp("corpus");
+        let folders = copy_manifest_fixtures(&root, &corpus, "adv").unwrap();
+        assert_eq!(folders, vec![corpus.join("malicious/adv/code/repo")]);
+        let files = list_files(&corpus, &folders).unwrap();
+        let rel: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(&corpus).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "benign/adv/names/b.pkl",
+                "malicious/adv/code/repo",
+                "malicious/adv/names/a.pkl"
+            ]
+        );
+        // A finding on a file inside the folder is the folder's.
+        let inside = corpus.join("malicious/adv/code/repo/modeling.py");
+        assert_eq!(
+            owner(&files, &corpus, &inside.to_string_lossy()),
+            Some(&files[1])
+        );
+
+        let run = ToolRun {
+            name: "t".into(),
+            version: "1".into(),
+            time: Duration::ZERO,
+            outcomes: files
+                .iter()
+                .map(|f| {
+                    (
+                        f.clone(),
+                        if f.is_dir() {
+                            Outcome::Flagged
+                        } else {
+                            Outcome::Clean
+                        },
+                    )
+                })
+                .collect(),
+        };
+        let table = render_classes(&[run], &files, &corpus);
+        assert!(
+            table.contains("| malicious | testkit (scan_corpus) | 1/2 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| benign | testkit (scan_corpus) | 0/1 |"),
+            "{table}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&corpus);
+    }
+
+    #[test]
+    fn manifest_rejects_an_unknown_label() {
+        let d = tmp("bad");
+        std::fs::write(d.join("MANIFEST.tsv"), "a.pkl\tnames\tl\tw\th\tmaybe\n").unwrap();
+        assert!(read_manifest(&d.join("MANIFEST.tsv")).is_err());
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

@@ -38,7 +38,9 @@ commands:
   setup              only install what is missing (wasm32 target, trunk, wasm-bindgen-cli)
   bench hash         SHA-256 throughput: CLI vs sha256sum/openssl, browser wasm vs
                      hash-wasm vs WebCrypto; writes docs/BENCHMARKS.md
-  bench scan         scan throughput benchmark
+  bench scan [--corpus-only]
+                     detection and time vs peers on target/bench-corpus/; writes
+                     docs/BENCHMARKS.md (--corpus-only: only write the corpus)
   bench robust       hostile inputs (bombs, streams, devices) through the CLI: time,
                      peak memory, exit code, budget hit; writes docs/BENCHMARKS.md
 ";
@@ -73,6 +75,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         ["setup"] => setup::ensure_all(&root).map(|_| ()),
         ["bench", "hash", rest @ ..] => bench_hash::run(&root, rest),
         ["bench", "scan"] => bench_scan::run(&root),
+        ["bench", "scan", "--corpus-only"] => bench_scan::corpus_only(&root),
         ["bench", "robust"] => bench_robust::run(&root),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
