@@ -372,12 +372,51 @@ pub const ALLOWED: &[(&str, &str)] = &[
     ("transformers.trainer_utils.HubStrategy", HF_ARGS),
     ("transformers.trainer_utils.SaveStrategy", HF_ARGS),
     ("transformers.debug_utils.DebugOption", HF_ARGS),
+    ("transformers.trainer_pt_utils.AcceleratorConfig", HF_ARGS),
+    ("accelerate.utils.dataclasses.DistributedType", HF_ARGS),
+    ("accelerate.state.PartialState", HF_ARGS),
 ];
 
 /// Namespaces whose every plain function is allowed: `(prefix, reason)`.
 /// Only a single identifier below the prefix matches (no attribute of a
 /// function, no special name).
 pub const ALLOWED_NAMESPACES: &[(&str, &str)] = &[("torch._C._nn.", ATEN_NN)];
+
+/// Namespaces whose classes may be instantiated without arguments and given
+/// state (`cls.__new__(cls)` then `BUILD`), as whole-model saves do:
+/// `(prefix, reason)`. A class below the prefix called with arguments, or a
+/// function, is judged as any unknown global.
+pub const CONSTRUCTIBLE_NAMESPACES: &[(&str, &str)] = &[
+    (
+        "torch.nn.modules.",
+        "torch.nn layer class from a whole-model save: Module.__setstate__ restores its attribute dict",
+    ),
+    (
+        "sklearn.",
+        "scikit-learn class: BaseEstimator.__setstate__ restores its attribute dict (fit code is not run)",
+    ),
+];
+
+/// The reason instances of `name` may be restored from state, if they may:
+/// an allowed global, or a class (a `Capitalised` last segment) below a
+/// constructible namespace.
+pub fn constructible(name: &str) -> Option<&'static str> {
+    reason(name).or_else(|| {
+        CONSTRUCTIBLE_NAMESPACES.iter().find_map(|(prefix, why)| {
+            let rest = name.strip_prefix(prefix)?;
+            let mut segments = rest.split('.');
+            let plain = segments.clone().all(|s| {
+                !s.is_empty()
+                    && !s.starts_with("__")
+                    && s.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric())
+            });
+            let class = segments
+                .next_back()
+                .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase()));
+            (plain && class).then_some(*why)
+        })
+    })
+}
 
 /// The reason `name` is allowed, if it is.
 pub fn reason(name: &str) -> Option<&'static str> {

@@ -2,6 +2,7 @@
 //! turns its events into findings and facts, and resynchronises after
 //! errors and trailing garbage.
 
+use super::allowlist;
 use super::classify::{canonical_note, classify_in, Class, Loader};
 use super::error::Halt;
 use super::input::Input;
@@ -245,6 +246,9 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                             ctx.push(f);
                         }
                     }
+                    Class::Unknown
+                        if call.is_none_or(|(effect, _)| *effect == Effect::Constructed)
+                            && allowlist::constructible(&name).is_some() => {}
                     Class::Unknown => {
                         let is = canonical_note(&name);
                         let (rule, what, help) = match call.map(|(effect, _)| *effect) {

@@ -209,3 +209,37 @@ fn ordinary_objects_of_current_pythons_are_clean() {
 fn worst_severity(scan: &ArtifactScan) -> Option<Severity> {
     scan.findings.iter().map(|f| f.severity).max()
 }
+
+#[test]
+fn library_classes_restored_from_state_are_clean() {
+    // `torch.save(model)`: each layer is `cls.__new__(cls)` then BUILD.
+    let mut p = Pickler::new(2);
+    p.global("torch.nn.modules.linear", "Linear")
+        .empty_tuple()
+        .newobj();
+    p.empty_dict().str("in_features").int(3).setitem().build();
+    assert_clean(&scan_bytes(&p.finish()));
+    // The same class called with the file's arguments is judged as any call.
+    let mut p = Pickler::new(2);
+    p.global("torch.nn.modules.linear", "Linear")
+        .int(100_000)
+        .int(100_000)
+        .tuple(2)
+        .reduce();
+    let scan = scan_bytes(&p.finish());
+    assert_eq!(
+        with_rule(&scan, "pickle-unknown-call").len(),
+        1,
+        "{:#?}",
+        scan.findings
+    );
+    // A function in the namespace is not a class.
+    let mut p = Pickler::new(2);
+    p.global("sklearn.utils", "load_thing")
+        .empty_tuple()
+        .newobj();
+    assert_eq!(
+        worst_severity(&scan_bytes(&p.finish())),
+        Some(Severity::Medium)
+    );
+}
