@@ -10,5 +10,6 @@ pub mod archive;
 pub mod graphs;
 pub mod numpy;
 pub mod pickle;
+pub mod pynames;
 pub mod repo;
 pub mod tensors;
