@@ -62,6 +62,19 @@ pub enum Kind {
     Unknown,
 }
 
+impl Kind {
+    /// Lower-case name for messages ("module", "class", ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Module => "module",
+            Kind::Class => "class",
+            Kind::Function => "function",
+            Kind::Callable => "callable",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
 /// One canonical target of a spelled name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -110,8 +123,7 @@ pub fn resolve_dotted(path: &str) -> Vec<Target> {
     let index = index();
     let mut split = None;
     let mut end = path.len();
-    loop {
-        let Some(prefix) = path.get(..end) else { break };
+    while let Some(prefix) = path.get(..end) {
         if index.is_module(prefix) {
             split = Some(end);
             break;

@@ -49,6 +49,7 @@ fn a_module_imported_as_underscore_os_reaches_posix_system() {
     let t = only(&targets);
     assert_eq!(t.canonical, "posix.system");
     assert_eq!(t.kind, Kind::Function);
+    assert_eq!(t.kind.name(), "function");
     assert_eq!(
         t.chain,
         [
