@@ -16,6 +16,13 @@ attribute of `vars(module)` is recorded when it is
     an alias to that name (`os.system` -> `posix.system`), marked verified
     when that name resolves back to the same object.
 
+Every module in `sys.modules` after the walk is recorded, dependencies the
+packages pulled in included (the header lists their versions). A module
+whose import ends the interpreter is skipped on a rerun and named in a
+`# note:` line of the header, as is a package set that does not import at
+all (it is then not indexed). The standard libraries run with `-I -S`, so
+no site-packages are seen.
+
 `sys.modules` keys whose module calls itself otherwise are recorded too
 (`os.path` -> `posixpath`). Modules with a module-level `__getattr__` (lazy
 modules, numpy 2's `numpy.core` shims) are probed with the names of
@@ -84,10 +91,11 @@ VENVS = {
         {},
     ),
     # PyPI's Linux wheel of torch, with the CUDA libraries it pulls in; Keras 3
-    # needs a backend (its numpy backend imports jax), torch is the one here.
+    # needs a backend (its numpy backend imports jax), torch is the one here;
+    # transformers again, its torch models importable this time.
     "torch": (
-        ["torch==2.15.0", "numpy==2.5.5", "keras==3.15.1"],
-        ["torch", "keras"],
+        ["torch==2.15.0", "numpy==2.5.5", "keras==3.15.1", "transformers==5.24.0"],
+        ["torch", "keras", "transformers"],
         {"KERAS_BACKEND": "torch"},
     ),
 }
