@@ -228,3 +228,23 @@ fn malformed_index_lines_are_ignored() {
     assert_eq!(cell("Ca."), Some((Kind::Class, true, "a.f".into())));
     assert_eq!(cell("X="), Some((Kind::Callable, true, "m.f".into())));
 }
+
+#[test]
+fn package_re_exports_reach_their_definitions() {
+    // torch/__init__.py: `from torch.serialization import load, save`.
+    assert_eq!(
+        canonicals(&resolve("torch", "load")),
+        ["torch.serialization.load"]
+    );
+    // transformers' lazy top level hands out the modeling module's class.
+    let targets = resolve("transformers", "BertModel");
+    assert!(
+        canonicals(&targets).contains(&"transformers.models.bert.modeling_bert.BertModel"),
+        "{targets:#?}"
+    );
+    // joblib/__init__.py: `from .numpy_pickle import dump, load`.
+    assert_eq!(
+        canonicals(&resolve("joblib", "load")),
+        ["joblib.numpy_pickle.load"]
+    );
+}
