@@ -120,6 +120,13 @@ pub fn resolve(module: &str, name: &str) -> Vec<Target> {
 /// prefix that is an indexed module is the module (the first segment when
 /// none is), the rest the name.
 pub fn resolve_dotted(path: &str) -> Vec<Target> {
+    if path.len() > MAX_NAME_BYTES {
+        return vec![unwalked(
+            path,
+            "",
+            format!("longer than {MAX_NAME_BYTES} bytes"),
+        )];
+    }
     let index = index();
     let mut split = None;
     let mut end = path.len();

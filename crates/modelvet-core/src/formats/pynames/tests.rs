@@ -201,6 +201,9 @@ fn names_past_the_limits_come_back_unresolved() {
     assert!(only(&t).chain[0].starts_with("not resolved"), "{t:#?}");
     let t = resolve_dotted(&"x.".repeat(MAX_SEGMENTS + 1));
     assert_eq!(only(&t).kind, Kind::Unknown);
+    assert!(!only(&t).walked);
+    let t = resolve_dotted(&format!("os.{huge}"));
+    assert!(!only(&t).walked, "{t:#?}");
 }
 
 #[test]
