@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 use modelvet_core::formats::archive::decompress::{self, Cap, Codec};
+use modelvet_core::formats::pynames;
 use modelvet_core::hub::http::{link_next, origin_of, retry_after_seconds};
 use modelvet_core::hub::{
     HttpRequest, HttpResponse, HubConfig, HubLimits, HubSession, RepoRef, DEFAULT_ENDPOINT,
@@ -33,6 +34,7 @@ pub const TARGETS: &[&str] = &[
     "zstd",
     "joblib",
     "hub_links",
+    "pynames",
 ];
 
 /// Run `data` through the harness of `target`; `false` if there is none.
@@ -48,6 +50,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "zstd" => stream(Codec::Zstd, "fuzz.zst", data),
         "joblib" => joblib(data),
         "hub_links" => hub_links(data),
+        "pynames" => pynames(data),
         _ => return false,
     }
     true
@@ -316,6 +319,36 @@ pub fn joblib(data: &[u8]) {
         _ => ("model.gz", zf(u64::MAX, false, rest)),
     };
     scan(name, &bytes);
+}
+
+// ------------------------------------------------------------------ pynames
+
+/// A name through the canonical-name resolver: the first byte picks
+/// `resolve_dotted` (even) or `resolve` (odd, module and name split at the
+/// first NUL), the rest is the name (lossy UTF-8). At least one target comes
+/// back, never more than the limit, each chain bounded.
+pub fn pynames(data: &[u8]) {
+    let (mode, rest) = data.split_first().map_or((0, data), |(m, r)| (*m, r));
+    let text = String::from_utf8_lossy(rest);
+    let targets = if mode % 2 == 0 {
+        pynames::resolve_dotted(&text)
+    } else {
+        let (module, name) = text.split_once('\0').unwrap_or((&text, ""));
+        pynames::resolve(module, name)
+    };
+    assert!(!targets.is_empty(), "no target for {text:?}");
+    assert!(
+        targets.len() <= pynames::MAX_TARGETS + 1,
+        "{} targets",
+        targets.len()
+    );
+    for t in &targets {
+        assert!(
+            t.chain.len() <= pynames::MAX_CHAIN + 1,
+            "{} steps",
+            t.chain.len()
+        );
+    }
 }
 
 // ---------------------------------------------------------------- hub links

@@ -120,3 +120,9 @@ w("hub_links", "fuzzed-endpoint.bin", hub(b"\x03https://user@hf.example", b"fuzz
 w("scan_any", "named-tar-gz-with-gzip-extra.bin", bytes([27]) + b"\x1f\x8b\x08\x04\0\0\0\0\0\xff\xff\xff")
 w("scan_any", "arbitrary-name.bin", b"\xc5a\xffb.\x00" + EVIL)
 w("scan_any", "pickle-as-safetensors.bin", bytes([9]) + EVIL)
+
+# pynames: the first byte picks resolve_dotted (even) or resolve (odd, module
+# and name split at the first NUL)
+w("pynames", "tempfile-os-system.bin", b"\x01tempfile\0_os.system")
+w("pynames", "numpy-reconstruct-dotted.bin", b"\x00numpy.core.multiarray._reconstruct")
+w("pynames", "empty-segments.bin", b"\x01os\0..path...\xff\xfe.system.")

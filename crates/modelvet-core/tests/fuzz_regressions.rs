@@ -109,7 +109,15 @@ fn generated() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let mut joblib_bomb = vec![0u8]; // harness mode 0: the bytes as they are
     joblib_bomb.extend_from_slice(&harness::zf(64 << 20, false, &zlib_bomb));
 
+    // `os.path.os.path....system`: a real path (posixpath has `os`) of more
+    // attribute steps than the resolver walks (dotted, harness mode 0), and
+    // one within (module and name, mode 1).
+    let long_chain = [b"\0".as_slice(), &b"os.path.".repeat(8_000), b"system"].concat();
+    let walked_chain = [b"\x01os\0".as_slice(), &b"path.os.".repeat(200), b"system"].concat();
+
     vec![
+        ("pynames", "os-path-16001-steps", long_chain),
+        ("pynames", "os-path-401-steps", walked_chain),
         ("gzip", "bomb-64MiB-of-zeros.gz", gzip_bomb),
         ("gzip", "ten-thousand-empty-members.gz", many_members),
         ("lz4", "bomb-64MiB-of-zeros.lz4", lz4_bomb),
