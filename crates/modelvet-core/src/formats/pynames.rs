@@ -146,6 +146,24 @@ pub fn resolve_dotted(path: &str) -> Vec<Target> {
     resolve(module, name)
 }
 
+/// The module part of `path` when it is a module the index saw imported:
+/// the longest dotted prefix of `path` that is an indexed module. Importing
+/// such a module is known to run only the library's own set-up code.
+pub fn indexed_module(path: &str) -> Option<&str> {
+    if path.len() > MAX_NAME_BYTES {
+        return None;
+    }
+    let index = index();
+    let mut end = path.len();
+    loop {
+        let prefix = path.get(..end)?;
+        if index.is_module(prefix) {
+            return Some(prefix);
+        }
+        end = prefix.rfind('.')?;
+    }
+}
+
 /// The header of the index: the Python and package versions it was
 /// generated from, and notes (`# source: ...`, `# note: ...` lines).
 pub fn sources() -> &'static str {

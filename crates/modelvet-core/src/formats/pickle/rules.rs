@@ -53,6 +53,12 @@ called, when the file loads: custom model classes (`__main__.Net`), third-party 
 dangerous callable that no denylist knows yet. Every published pickle scanner has been bypassed
 by a callable missing from its denylist, so unknown globals are reported rather than trusted.
 
+A global that is only referenced (stored as data, never called while loading) from a module
+whose import modelvet's name index has observed (the standard library, numpy, torch, pandas,
+scikit-learn, transformers, ...: `numpy.log1p` inside a `FunctionTransformer`) is **low**: only
+its import runs, and that import is known. A class of a constructible namespace (`torch.nn`
+layers, scikit-learn estimators) that is only instantiated and given state is not reported.
+
 ## What to do
 Check that each reported global comes from code you trust and install. The default
 `--fail-on high` lets these pass; `--fail-on medium` blocks them.

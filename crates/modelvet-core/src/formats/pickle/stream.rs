@@ -13,7 +13,9 @@ use super::rules::{
 use super::vm::{Effect, Event, Machine};
 use super::{StreamOptions, StreamSummary};
 use crate::finding::Location;
+use crate::formats::pynames;
 use crate::scan::ScanCtx;
+use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -273,11 +275,17 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                                 "check that this global comes from code you trust",
                             ),
                         };
+                        // Only referenced, from a module whose import is
+                        // known: nothing of it runs while loading.
+                        let inert = call.is_none() && pynames::indexed_module(&name).is_some();
                         if out.reported.insert((rule.id, offset, name.clone())) {
-                            let f = ctx
+                            let mut f = ctx
                                 .finding(rule, loc, what)
                                 .with_evidence(evidence)
                                 .with_help(help);
+                            if inert {
+                                f = f.with_severity(Severity::Low);
+                            }
                             ctx.push(f);
                         }
                     }

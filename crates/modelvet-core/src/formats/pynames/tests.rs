@@ -251,3 +251,15 @@ fn package_re_exports_reach_their_definitions() {
         ["joblib.numpy_pickle.load"]
     );
 }
+
+#[test]
+fn indexed_modules_are_found_by_prefix() {
+    assert_eq!(indexed_module("numpy.log1p"), Some("numpy"));
+    assert_eq!(indexed_module("os.path.join"), Some("os.path"));
+    assert_eq!(
+        indexed_module("sklearn.preprocessing._function_transformer.FunctionTransformer"),
+        Some("sklearn.preprocessing._function_transformer")
+    );
+    assert_eq!(indexed_module("mylib.helpers.run"), None);
+    assert_eq!(indexed_module(""), None);
+}

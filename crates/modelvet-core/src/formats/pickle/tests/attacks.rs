@@ -924,3 +924,35 @@ fn numpy_ufunc_reconstruct_is_an_import() {
         [Severity::High]
     );
 }
+
+#[test]
+fn names_are_judged_by_what_they_resolve_to() {
+    // `argparse` imports `os` as `_os` (CPython 3.9-3.13): no spelling of
+    // `argparse._os.system` is on any list, but the loader reaches `os.system`.
+    let mut p = Pickler::new(4);
+    p.str("argparse")
+        .str("_os.system")
+        .stack_global()
+        .str("id")
+        .tuple(1)
+        .reduce();
+    let scan = scan_bytes(&p.finish());
+    let f = dangerous(&scan);
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message.contains("`argparse._os` is the module `os`"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence.as_deref(), Some("argparse._os.system('id')"));
+    // numpy keeps `builtins` as `numpy._builtins`.
+    let bytes = tk::reduce_payload(4, "numpy", "_builtins.eval", &["1+1"]);
+    assert_eq!(dangerous(&scan_bytes(&bytes)).severity, Severity::Critical);
+    // An allowed name whose canonical home moved stays allowed.
+    let mut p = Pickler::new(2);
+    p.global("pathlib", "PosixPath")
+        .str("/tmp/x")
+        .tuple(1)
+        .reduce();
+    assert_clean(&scan_bytes(&p.finish()));
+}
