@@ -277,7 +277,9 @@ fn report(ctx: &mut ScanCtx<'_>, out: &mut Collector, events: Vec<Event>, pickle
                         };
                         // Only referenced, from a module whose import is
                         // known: nothing of it runs while loading.
-                        let inert = call.is_none() && pynames::indexed_module(&name).is_some();
+                        let inert = call.is_none()
+                            && pynames::indexed_module(&name).is_some()
+                            && pynames::resolve_dotted(&name).iter().all(|t| t.walked);
                         if out.reported.insert((rule.id, offset, name.clone())) {
                             let mut f = ctx
                                 .finding(rule, loc, what)

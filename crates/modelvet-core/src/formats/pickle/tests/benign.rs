@@ -243,3 +243,26 @@ fn library_classes_restored_from_state_are_clean() {
         Some(Severity::Medium)
     );
 }
+
+#[test]
+fn a_reference_the_index_cannot_follow_is_not_low() {
+    // `pandas.pandas.pandas...` is pandas itself at every step, longer than
+    // the resolver walks: referenced only, but not known, so medium.
+    let name = format!(
+        "{}DataFrame",
+        "pandas.".repeat(crate::formats::pynames::MAX_SEGMENTS + 1)
+    );
+    let mut p = Pickler::new(4);
+    p.str("pandas").str(&name).stack_global();
+    assert_eq!(
+        worst_severity(&scan_bytes(&p.finish())),
+        Some(Severity::Medium)
+    );
+    // A short one is: `pandas.DataFrame` referenced as data.
+    let mut p = Pickler::new(4);
+    p.str("pandas").str("pandas.DataFrame").stack_global();
+    assert_eq!(
+        worst_severity(&scan_bytes(&p.finish())),
+        Some(Severity::Low)
+    );
+}
