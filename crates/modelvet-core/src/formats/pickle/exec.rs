@@ -401,10 +401,12 @@ impl Machine<'_> {
                 self.push(g)?;
             }
             INST => {
+                // `_pickle.c` `load_inst` finds the mark before it reads the
+                // names or imports anything (`pickle._loads` imports first).
+                let args = self.pop_mark()?;
                 let module = self.name_line(input, "INST module")?;
                 let name = self.name_line(input, "INST name")?;
                 let cls = self.import(&module, &name, offset)?;
-                let args = self.pop_mark()?;
                 let args = val(Node::Tuple(truncated(args)));
                 let r = self.call(CallKind::Inst, cls, args, None, offset)?;
                 self.push(r)?;
