@@ -140,3 +140,93 @@ fn a_pickle_with_an_end_record_in_its_tail_is_a_pickle() {
     assert_eq!(scan.format, Some(crate::Format::Pickle));
     assert_clean(&scan);
 }
+
+/// `joblib.dump({'w': numpy.array([1, 'a'], dtype=object)})` with the
+/// wrapper's dtype spelled `code`, its `__setstate__` flags `flags` (no
+/// state when `None`), and the nested items pickle replaced by
+/// `os.system('id')`; shaped after joblib 1.5's output
+/// (`tk::JOBLIB_OBJECT_ARRAY`).
+fn joblib_object_dump(code: &str, flags: Option<i64>) -> Vec<u8> {
+    use modelvet_testkit::pickle::{self as tk, Pickler};
+    let mut p = Pickler::new(4);
+    p.empty_dict().memoize().str("w");
+    p.global("joblib.numpy_pickle", "NumpyArrayWrapper");
+    p.empty_tuple().newobj().memoize();
+    p.empty_dict().memoize().mark();
+    p.str("subclass");
+    let numpy = p.next_memo();
+    p.global("numpy", "ndarray");
+    p.str("shape").int(2).tuple(1);
+    p.str("order").str("C");
+    p.str("dtype")
+        .get(numpy)
+        .str("dtype")
+        .stack_global()
+        .memoize();
+    p.str(code)
+        .bool(false)
+        .bool(true)
+        .tuple(3)
+        .reduce()
+        .memoize();
+    if let Some(flags) = flags {
+        p.mark()
+            .int(3)
+            .str("|")
+            .none()
+            .none()
+            .none()
+            .int(-1)
+            .int(-1)
+            .int(flags);
+        p.tuple_mark().memoize().build();
+    }
+    p.str("allow_mmap").bool(false);
+    p.setitems().build();
+    let mut out = p.finish_raw();
+    out.extend_from_slice(&tk::os_system(2, "id"));
+    out.extend_from_slice(b"s.");
+    out
+}
+
+#[test]
+fn joblib_object_dtypes_under_any_spelling_hold_a_nested_pickle() {
+    // numpy 2.5.5: `numpy.dtype(code)` has objects for these codes, and a
+    // `__setstate__` with flags 63 gives `<f8` objects too (the flags decide).
+    for (code, flags) in [
+        ("O8", Some(63)),
+        ("O8", None),
+        ("object", None),
+        ("|O", None),
+        ("(2,)O", None),
+        ("i4,O", None),
+        ("<f8", Some(63)),
+        ("<f8", Some(1)),
+    ] {
+        let scan = scan_bytes(&joblib_object_dump(code, flags));
+        assert_eq!(
+            dangerous(&scan).evidence.as_deref(),
+            Some("os.system('id')"),
+            "{code} {flags:?}"
+        );
+        assert!(
+            with_rule(&scan, "pickle-malformed").is_empty(),
+            "{code} {flags:?}: {:#?}",
+            scan.findings
+        );
+    }
+}
+
+#[test]
+fn joblib_dtypes_not_read_here_fail_closed() {
+    let scan = scan_bytes(&joblib_object_dump("float96x", None));
+    let f = with_rule(&scan, "pickle-malformed");
+    assert!(
+        f.iter()
+            .any(|f| f.severity == Severity::High && f.message.contains("float96x")),
+        "{:#?}",
+        scan.findings
+    );
+    // What follows is still scanned after resynchronising.
+    assert_eq!(with_rule(&scan, "pickle-dangerous-global").len(), 1);
+}
