@@ -191,7 +191,7 @@ fn trial(head: &[u8], len: u64, max_ops: u64) -> Trial {
 }
 
 /// Whether `module.qualname` is made of Python identifiers.
-fn importable(name: &str) -> bool {
+pub(super) fn importable(name: &str) -> bool {
     name.split('.').all(|part| {
         let mut chars = part.chars();
         chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())

@@ -187,7 +187,8 @@ const RESYNC_TRIAL_OPS: u64 = 256;
 /// from another offset (a container's own framing, a differential between
 /// parsers) runs whatever can run there, headerless protocol 0/1 pickles
 /// included: every offset is tried with a short run of the machine, and is
-/// taken when that run imports a global, reaches `STOP` after a few opcodes
+/// taken when that run imports a global named by Python identifiers, reaches
+/// `STOP` after a few opcodes
 /// or uses its whole opcode budget cleanly. Tried offsets are bounded per
 /// stream by `pickle.max_resync_bytes`; past them only protocol 2+ headers
 /// are looked for.
@@ -236,10 +237,10 @@ impl Resync {
             machine.ops = 0;
             machine.events.clear();
             let result = machine.run(input);
-            let imports = machine
-                .events
-                .iter()
-                .any(|e| matches!(e, Event::Import { .. }));
+            let imports = machine.events.iter().any(|e| match e {
+                Event::Import { name, .. } => super::importable(name),
+                _ => false,
+            });
             let runs = match result {
                 Ok(_) => machine.ops >= 3,
                 Err(Halt::Limit("pickle.max_ops", _)) => true,
