@@ -30,6 +30,11 @@ impl Machine<'_> {
         what: &str,
     ) -> Result<(), Halt> {
         let kept = input.blob(len, self.limits.max_bytes_arg, what)?;
+        if utf8 && !text::utf8_surrogatepass(&kept, (kept.len() as u64) < len) {
+            return Err(Halt::malformed(format!(
+                "{what} is not UTF-8 (the loader raises UnicodeDecodeError)"
+            )));
+        }
         let s = if utf8 {
             text::utf8_prefix(&kept)
         } else {

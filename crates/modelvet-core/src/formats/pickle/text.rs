@@ -9,6 +9,32 @@ pub fn utf8_prefix(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Whether `bytes` decode as `PyUnicode_DecodeUTF8(.., "surrogatepass")`
+/// does for `BINUNICODE` (lone surrogates `ED A0..BF ..` pass, any other bad
+/// sequence raises). `cut`: only a prefix is held, so a sequence cut at its
+/// end is not an error.
+pub fn utf8_surrogatepass(bytes: &[u8], cut: bool) -> bool {
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(_) => return true,
+            Err(e) => {
+                let at = e.valid_up_to();
+                let Some(after) = rest.get(at..) else {
+                    return false;
+                };
+                match (after, e.error_len()) {
+                    ([0xed, 0xa0..=0xbf, 0x80..=0xbf, ..], _) => {
+                        rest = after.get(3..).unwrap_or_default();
+                    }
+                    (_, None) => return cut,
+                    _ => return false,
+                }
+            }
+        }
+    }
+}
+
 /// Decode bytes one char per byte (Python's `latin1`).
 pub fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
@@ -770,6 +796,22 @@ mod tests {
         }
         assert!(load_index(b"0x0").is_none());
         assert!(load_index(b"").is_none());
+    }
+
+    // CPython 3.12.1: `pickle.loads(b"X" + len + data + b".")` returns a
+    // string for the first four and raises UnicodeDecodeError for the rest.
+    #[test]
+    fn binunicode_is_utf8_with_surrogatepass() {
+        assert!(utf8_surrogatepass(b"os", false));
+        assert!(utf8_surrogatepass("café".as_bytes(), false));
+        assert!(utf8_surrogatepass(b"\xed\xa0\x80", false)); // '\ud800'
+        assert!(utf8_surrogatepass(b"a\xed\xb0\x80b", false));
+        for bad in [&b"\xff"[..], b"\xc3", b"\xe9t\xe9", b"\xed\xa0"] {
+            assert!(!utf8_surrogatepass(bad, false), "{bad:?}");
+        }
+        // A held prefix may end inside a character.
+        assert!(utf8_surrogatepass(b"ab\xc3", true));
+        assert!(!utf8_surrogatepass(b"\xff", true));
     }
 
     #[test]
