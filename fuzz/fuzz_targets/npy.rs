@@ -1,4 +1,4 @@
-//! The `.npy` header parser and scanner.
+//! The `.npy` header parser, the dtype reader and the scanner.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = numpy::read_header(&mut src, &opts.limits.numpy);
     let _ = numpy::scan(Format::Npy, &mut src, &mut ctx);
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = numpy::literal::parse(text, 16);
+        if let Ok(lit) = numpy::literal::parse(text, 16) {
+            let _ = numpy::dtype::from_literal(&lit);
+        }
+        let _ = numpy::dtype::from_str(text);
     }
 });

@@ -17,4 +17,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = scan_stream(&mut SliceSource::new(data), &mut ctx, &options);
     let _ = modelvet_core::scan_artifact("fuzz.pkl", &mut SliceSource::new(data), &opts);
+    // The sniffer, with the head cut off inside a file twice as long.
+    let sniff = modelvet_core::format::Sniff {
+        head: data,
+        tail: data,
+        len: (data.len() as u64).saturating_mul(2),
+        path: "fuzz.pkl",
+    };
+    let _ = modelvet_core::formats::pickle::sniff(&sniff);
+    let _ = modelvet_core::formats::pickle::sniff_confident(data, sniff.len);
 });

@@ -225,6 +225,13 @@ pub fn sniff(s: &Sniff<'_>) -> Format {
         return f;
     }
     if let Some(f) = archive::sniff(s) {
+        // `torch.load` and `np.load` take a file for a zip only when it starts
+        // with a local header; `pickle.load` and `joblib.load` read byte 0. An
+        // end record in the tail of a pickle does not make it a zip: the
+        // pickle scanner also scans the zip view if one can be read.
+        if f == Format::Zip && !s.head.starts_with(b"PK\x03\x04") && pickle::sniff(s).is_some() {
+            return Format::Pickle;
+        }
         return f;
     }
     if let Some(f) = numpy::sniff(s) {

@@ -66,6 +66,49 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
     let Some(dir) = zip::read_directory(src, ctx)? else {
         return scan_as_not_zip(src, ctx);
     };
+    scan_directory(src, dir, true, ctx)
+}
+
+/// A file read as something else from byte 0 (a pickle) whose tail holds an
+/// end-of-central-directory record: readers that find a zip from its end
+/// (`zipfile`) see one. If a directory can be read, its members are scanned
+/// too (and the zip's own findings, such as `zip-prefixed-data`, raised); a
+/// stray `PK\x05\x06` with no readable directory is nothing to those readers
+/// and is left alone. Returns whether there was a zip view.
+pub fn scan_zip_view(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<bool, ReadError> {
+    let tail_len = src.len().min(u64::from(ctx.limits().scan.sniff_tail_bytes));
+    let tail_at = src.len().saturating_sub(tail_len);
+    let tail = read_window(src, tail_at, tail_len)?;
+    if memchr::memmem::find(&tail, b"PK\x05\x06").is_none() {
+        return Ok(false);
+    }
+    let mut issues = Vec::new();
+    let Some(dir) = zip::parse_directory(src, ctx, &mut issues)? else {
+        return Ok(false);
+    };
+    // An empty directory (an empty zip's 22 bytes kept as data) gives a zip
+    // reader nothing to load.
+    if dir.entries.is_empty() {
+        return Ok(false);
+    }
+    for issue in issues {
+        issue.report(ctx);
+    }
+    ctx.fact(
+        "zip_view",
+        serde_json::json!({ "entries": dir.entries.len() }),
+    );
+    // The bytes around the zip are what the caller is scanning already.
+    scan_directory(src, dir, false, ctx)?;
+    Ok(true)
+}
+
+fn scan_directory(
+    src: &mut dyn ByteSource,
+    dir: ZipDirectory,
+    scan_prefix: bool,
+    ctx: &mut ScanCtx<'_>,
+) -> Result<Format, ReadError> {
     let layout = classify(&dir);
     ctx.fact(
         "zip",
@@ -76,11 +119,11 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
             "kind": layout.format.as_str(),
         }),
     );
-    if dir.prefix_len > 0 {
+    if dir.prefix_len > 0 && scan_prefix {
         let mut w = Window::new(src, 0, dir.prefix_len);
         ctx.scan_nested("<bytes before the zip>", &mut w);
     }
-    if dir.end < src.len() {
+    if dir.end < src.len() && scan_prefix {
         let len = src.len() - dir.end;
         let mut w = Window::new(src, dir.end, len);
         ctx.scan_nested("<bytes after the zip>", &mut w);
@@ -95,6 +138,13 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
     }
     let storage = layout.torch_prefix.as_ref().map(|p| format!("{p}/data/"));
     let script_pickles = torchscript_pickles(&dir, &layout);
+    // `torch.load` unpickles `<prefix>/data.pkl`, picked by name, whatever
+    // its content.
+    let data_pickle = layout
+        .torch_prefix
+        .as_ref()
+        .filter(|_| script_pickles.is_empty())
+        .map(|p| format!("{p}/data.pkl"));
     let mut budget = ctx.limits().archive.max_total_bytes;
     let mut skipped_storages = 0u64;
     let mut formats: std::collections::BTreeMap<&'static str, u64> = Default::default();
@@ -110,6 +160,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
         };
         let is_storage = storage.as_ref().is_some_and(|s| entry.name.starts_with(s));
         let is_script_pickle = script_pickles.contains(&entry.name);
+        let is_data_pickle = data_pickle.as_deref() == Some(entry.name.as_str());
         let mut stored;
         let mut inflated;
         let (member, held): (&mut dyn ByteSource, u64) = match data {
@@ -128,8 +179,10 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<Format, R
             continue;
         }
         let f = ctx.holding(held, |ctx| {
-            if is_script_pickle && read_window(member, 0, 1)?.first() == Some(&0x80) {
-                Ok(scan_torchscript_pickle(&entry.name, member, ctx))
+            if is_script_pickle {
+                Ok(scan_loader_pickle(&entry.name, member, true, ctx))
+            } else if is_data_pickle {
+                Ok(scan_loader_pickle(&entry.name, member, false, ctx))
             } else {
                 Ok::<_, ReadError>(ctx.scan_nested(&entry.name, member))
             }
@@ -158,14 +211,17 @@ fn torchscript_pickles(dir: &ZipDirectory, layout: &Layout) -> Vec<String> {
     vec![format!("{prefix}/data.pkl"), constants]
 }
 
-/// Scan a TorchScript pickle member as `torch.jit.load` reads it.
-fn scan_torchscript_pickle(
+/// Scan a member that the loader picks by name and unpickles, whatever its
+/// content: `data.pkl` for `torch.load`, `data.pkl` and `constants.pkl` with
+/// TorchScript's unpickler for `torch.jit.load`.
+fn scan_loader_pickle(
     name: &str,
     src: &mut dyn ByteSource,
+    torchscript: bool,
     ctx: &mut ScanCtx<'_>,
 ) -> Option<Format> {
     let options = crate::formats::pickle::StreamOptions {
-        torchscript: true,
+        torchscript,
         ..Default::default()
     };
     let result = ctx.in_member(name, |ctx| {
@@ -203,6 +259,11 @@ fn storage_needs_scan(
         len: src.len(),
         path: name,
     });
+    // No loader unpickles a storage: a pickle there must look like one
+    // beyond doubt (raw tensor bytes now and then pass the loader's test).
+    if f == Format::Pickle {
+        return Ok(crate::formats::pickle::sniff_confident(&head, src.len()));
+    }
     Ok(suspicious_in_storage(f))
 }
 

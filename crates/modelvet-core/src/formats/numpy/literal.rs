@@ -27,6 +27,11 @@ pub enum Literal {
 pub struct LiteralError {
     /// What was wrong.
     pub what: &'static str,
+    /// Python rejects the text for certain (`ast.literal_eval` raises): a
+    /// name where a value belongs, or text after the literal. Other errors
+    /// may be Python this parser does not read (comments, floats, other
+    /// integer and string forms), and callers fail closed on them.
+    pub definite: bool,
     /// Character offset.
     pub at: usize,
 }
@@ -47,14 +52,21 @@ pub fn parse(text: &str, max_depth: u32) -> Result<Literal, LiteralError> {
     let v = p.value(0)?;
     p.ws();
     if p.at != p.s.len() {
-        return Err(p.err("unexpected text after the literal"));
+        let mut e = p.err("unexpected text after the literal");
+        // A comment or a line continuation is still Python.
+        e.definite = !matches!(p.peek(), Some(b'#' | b'\\'));
+        return Err(e);
     }
     Ok(v)
 }
 
 impl Parser<'_> {
     fn err(&self, what: &'static str) -> LiteralError {
-        LiteralError { what, at: self.at }
+        LiteralError {
+            what,
+            at: self.at,
+            definite: false,
+        }
     }
     fn peek(&self) -> Option<u8> {
         self.s.get(self.at).copied()
@@ -70,12 +82,25 @@ impl Parser<'_> {
         }
         self.ws();
         match self.peek() {
-            Some(q @ (b'\'' | b'"')) => self.string(q),
-            Some(b'(') => self.seq(b')', depth).map(Literal::Tuple),
+            Some(b'\'' | b'"') => self.strings(),
+            Some(b'(') => {
+                // `(x)` is `x`; only a comma makes a tuple.
+                let (items, comma) = self.seq_commas(b')', depth)?;
+                match <[Literal; 1]>::try_from(items) {
+                    Ok([one]) if !comma => Ok(one),
+                    Ok([one]) => Ok(Literal::Tuple(vec![one])),
+                    Err(items) => Ok(Literal::Tuple(items)),
+                }
+            }
             Some(b'[') => self.seq(b']', depth).map(Literal::List),
             Some(b'{') => self.dict(depth),
             Some(c) if c == b'-' || c.is_ascii_digit() => self.int(),
-            Some(c) if c.is_ascii_alphabetic() => {
+            Some(b'u' | b'U' | b'r' | b'R')
+                if matches!(self.s.get(self.at + 1), Some(b'\'' | b'"')) =>
+            {
+                self.strings()
+            }
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = self.at;
                 while self
                     .peek()
@@ -87,9 +112,16 @@ impl Parser<'_> {
                     Some(b"True") => Ok(Literal::Bool(true)),
                     Some(b"False") => Ok(Literal::Bool(false)),
                     Some(b"None") => Ok(Literal::None),
+                    // `set()` is the one call literal_eval reads.
+                    Some(b"set") => Err(LiteralError {
+                        what: "`set()` is not read here",
+                        at: start,
+                        definite: false,
+                    }),
                     _ => Err(LiteralError {
                         what: "a name where a literal belongs",
                         at: start,
+                        definite: true,
                     }),
                 }
             }
@@ -110,53 +142,170 @@ impl Parser<'_> {
         let text = std::str::from_utf8(self.s.get(start..self.at).unwrap_or_default())
             .unwrap_or_default()
             .trim_end_matches('L');
+        // `0x10`, `1_0`, `1.5`, `- 1`: Python numbers not read here.
+        if self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        {
+            return Err(self.err("a number form not read here"));
+        }
         text.parse().map(Literal::Int).map_err(|_| LiteralError {
             what: "an integer out of range",
             at: start,
+            definite: false,
         })
     }
-    fn string(&mut self, quote: u8) -> Result<Literal, LiteralError> {
-        self.at += 1;
-        let mut out = Vec::new();
+    /// One or more adjacent string literals (Python concatenates them).
+    fn strings(&mut self) -> Result<Literal, LiteralError> {
+        let mut out = String::new();
         loop {
-            match self.peek() {
-                None => return Err(self.err("unterminated string")),
-                Some(c) if c == quote => {
-                    self.at += 1;
-                    break;
+            out.push_str(&self.string()?);
+            let back = self.at;
+            self.ws();
+            let next = self.peek();
+            let prefixed = matches!(next, Some(b'u' | b'U' | b'r' | b'R'))
+                && matches!(self.s.get(self.at + 1), Some(b'\'' | b'"'));
+            if !(prefixed || matches!(next, Some(b'\'' | b'"'))) {
+                self.at = back;
+                return Ok(Literal::Str(out));
+            }
+        }
+    }
+
+    /// One string literal as Python's tokenizer reads it: an optional `u`
+    /// or `r` prefix, single or double quotes (triple quotes are not read
+    /// here), and the escapes of a `str` literal (`\x41`, `\101`, `\u0041`;
+    /// an unknown escape keeps its backslash; `\N{...}` is not read here).
+    fn string(&mut self) -> Result<String, LiteralError> {
+        let mut raw = false;
+        match self.peek() {
+            Some(b'r' | b'R') => {
+                raw = true;
+                self.at += 1;
+            }
+            Some(b'u' | b'U') => self.at += 1,
+            _ => {}
+        }
+        let quote = self.peek().ok_or_else(|| self.err("expected a string"))?;
+        self.at += 1;
+        if self.peek() == Some(quote) && self.s.get(self.at + 1) == Some(&quote) {
+            return Err(self.err("triple-quoted strings are not read here"));
+        }
+        let mut out = String::new();
+        loop {
+            let c = self.peek().ok_or_else(|| self.err("unterminated string"))?;
+            if c == quote {
+                self.at += 1;
+                return Ok(out);
+            }
+            if c == b'\n' || c == b'\r' {
+                return Err(self.err("unterminated string"));
+            }
+            if c != b'\\' {
+                self.push_char(&mut out)?;
+                continue;
+            }
+            self.at += 1;
+            let e = self.peek().ok_or_else(|| self.err("unterminated string"))?;
+            if raw {
+                out.push('\\');
+                self.push_char(&mut out)?;
+                continue;
+            }
+            self.at += 1;
+            match e {
+                b'\n' => {}
+                b'\\' | b'\'' | b'"' => out.push(char::from(e)),
+                b'a' => out.push('\u{7}'),
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'v' => out.push('\u{b}'),
+                b'0'..=b'7' => {
+                    let mut v = u32::from(e - b'0');
+                    for _ in 0..2 {
+                        match self.peek() {
+                            Some(d @ b'0'..=b'7') => {
+                                v = v * 8 + u32::from(d - b'0');
+                                self.at += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    out.push(char::from_u32(v).ok_or_else(|| self.err("bad octal escape"))?);
                 }
-                Some(b'\\') => {
-                    self.at += 1;
-                    let c = self.peek().ok_or_else(|| self.err("unterminated string"))?;
-                    out.push(match c {
-                        b'n' => b'\n',
-                        b't' => b'\t',
-                        b'\\' | b'\'' | b'"' => c,
-                        _ => return Err(self.err("unsupported escape in string")),
-                    });
-                    self.at += 1;
+                b'x' | b'u' | b'U' => {
+                    let width = match e {
+                        b'x' => 2,
+                        b'u' => 4,
+                        _ => 8,
+                    };
+                    let hex = self
+                        .s
+                        .get(self.at..self.at + width)
+                        .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .ok_or_else(|| self.err("truncated escape in string"))?;
+                    self.at += width;
+                    out.push(
+                        char::from_u32(hex)
+                            .ok_or_else(|| self.err("escape out of range or a surrogate"))?,
+                    );
                 }
-                Some(c) => {
-                    out.push(c);
-                    self.at += 1;
+                b'N' => return Err(self.err("named escapes are not read here")),
+                _ => {
+                    // An unknown escape keeps its backslash (SyntaxWarning).
+                    out.push('\\');
+                    self.at -= 1;
                 }
             }
         }
-        Ok(Literal::Str(String::from_utf8_lossy(&out).into_owned()))
     }
+
+    /// Copy one UTF-8 character of the source.
+    fn push_char(&mut self, out: &mut String) -> Result<(), LiteralError> {
+        let rest = self.s.get(self.at..).unwrap_or_default();
+        let len = match rest.first() {
+            Some(b) if *b < 0x80 => 1,
+            Some(b) if *b >= 0xf0 => 4,
+            Some(b) if *b >= 0xe0 => 3,
+            Some(_) => 2,
+            None => return Err(self.err("unterminated string")),
+        };
+        let c = rest
+            .get(..len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(|| self.err("invalid text in string"))?;
+        out.push_str(c);
+        self.at += len;
+        Ok(())
+    }
+
     fn seq(&mut self, close: u8, depth: u32) -> Result<Vec<Literal>, LiteralError> {
+        self.seq_commas(close, depth).map(|(items, _)| items)
+    }
+
+    /// Items up to `close`, and whether a comma was seen.
+    fn seq_commas(&mut self, close: u8, depth: u32) -> Result<(Vec<Literal>, bool), LiteralError> {
         self.at += 1;
         let mut items = Vec::new();
+        let mut comma = false;
         loop {
             self.ws();
             if self.peek() == Some(close) {
                 self.at += 1;
-                return Ok(items);
+                return Ok((items, comma));
             }
             items.push(self.value(depth + 1)?);
             self.ws();
             match self.peek() {
-                Some(b',') => self.at += 1,
+                Some(b',') => {
+                    comma = true;
+                    self.at += 1;
+                }
                 Some(c) if c == close => {}
                 _ => return Err(self.err("expected `,` or the end of a sequence")),
             }
@@ -210,6 +359,33 @@ mod tests {
         assert!(parse(s, 8).is_ok());
     }
 
+    // `ast.literal_eval` (CPython 3.12.1) gives 'O' for each of these.
+    #[test]
+    fn string_forms_python_reads() {
+        for s in [
+            r"'O'",
+            r"'\x4f'",
+            r"'\117'",
+            r"'\u004f'",
+            r"'\U0000004f'",
+            r"u'O'",
+            r"r'O'",
+            r"'' 'O'",
+            r"'O' ''",
+            r#""O""#,
+        ] {
+            assert_eq!(parse(s, 8).unwrap(), Literal::Str("O".into()), "{s}");
+        }
+        // Unknown escapes keep their backslash; raw strings keep escapes.
+        assert_eq!(parse(r"'\q'", 8).unwrap(), Literal::Str(r"\q".into()));
+        assert_eq!(parse(r"r'\x4f'", 8).unwrap(), Literal::Str(r"\x4f".into()));
+        // Python raises on the first. It reads the others ('O', 'O', b'O'),
+        // which this parser does not: the caller then fails closed.
+        for bad in [r"'\x4'", r"'\N{LATIN CAPITAL LETTER O}'", "'''O'''", "b'O'"] {
+            assert!(parse(bad, 8).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn rejects_what_literal_eval_rejects() {
         for bad in [
@@ -223,5 +399,31 @@ mod tests {
         ] {
             assert!(parse(bad, 8).is_err(), "{bad}");
         }
+        // Certain: Python raises on these too.
+        for bad in ["{'a': __import__('os')}", "{'a': 1} x", "{'a': O}"] {
+            assert!(parse(bad, 8).unwrap_err().definite, "{bad}");
+        }
+        // Python reads these (a comment, hex, a float, `set()`): not
+        // read here, and not called certain.
+        for unread in [
+            "{'a': 1} # c",
+            "{'a': 0x1}",
+            "{'a': 1.5}",
+            "{'a': set()}",
+            "{'a': - 1}",
+        ] {
+            assert!(!parse(unread, 8).unwrap_err().definite, "{unread}");
+        }
+    }
+
+    // `ast.literal_eval("('|O')")` is the string '|O' (CPython 3.12.1).
+    #[test]
+    fn parentheses_without_a_comma_are_no_tuple() {
+        assert_eq!(parse("('|O')", 8).unwrap(), Literal::Str("|O".into()));
+        assert_eq!(
+            parse("('|O',)", 8).unwrap(),
+            Literal::Tuple(vec![Literal::Str("|O".into())])
+        );
+        assert_eq!(parse("()", 8).unwrap(), Literal::Tuple(vec![]));
     }
 }

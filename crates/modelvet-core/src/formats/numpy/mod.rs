@@ -17,6 +17,7 @@ use crate::source::{read_window, ByteSource, ReadError, Window};
 use literal::Literal;
 use serde::{Deserialize, Serialize};
 
+pub mod dtype;
 pub mod literal;
 
 /// An object array: a pickle that `np.load(allow_pickle=True)` unpickles.
@@ -62,6 +63,26 @@ Re-save the array with `np.save`.
 "#,
 };
 
+/// A header NumPy may accept that modelvet cannot read as NumPy does.
+pub static NPY_UNREADABLE_HEADER: Rule = Rule {
+    id: "npy-unreadable-header",
+    severity: Severity::High,
+    summary: "The `.npy` header or its dtype may be accepted by NumPy but cannot be read here as NumPy reads it; its data may be a pickle.",
+    docs: r#"
+## Why it matters
+`np.load` evaluates the header with `ast.literal_eval` and builds the dtype with
+`numpy.dtype`, which accepts many spellings: `object`, `O8`, `i4,O`, `(2,)O`, nested structured
+fields, string escapes such as `'\x4f'`. When the dtype has objects (`dtype.hasobject`), the
+data after the header is a pickle that `np.load(allow_pickle=True)` runs. A header that
+modelvet cannot read exactly as NumPy does could hide such a pickle, so it fails closed: the
+data after the header is also scanned as a pickle whenever it could be one.
+
+## What to do
+Re-save the array with `np.save`, which writes headers modelvet reads. Do not load the file
+with `allow_pickle=True`.
+"#,
+};
+
 /// The data length differs from what the header implies.
 pub static NPY_SIZE_MISMATCH: Rule = Rule {
     id: "npy-size-mismatch",
@@ -78,7 +99,12 @@ Re-save the array with `np.save`.
 };
 
 /// Rules raised by this family.
-pub const RULES: &[&Rule] = &[&NPY_OBJECT_ARRAY, &NPY_MALFORMED_HEADER, &NPY_SIZE_MISMATCH];
+pub const RULES: &[&Rule] = &[
+    &NPY_OBJECT_ARRAY,
+    &NPY_MALFORMED_HEADER,
+    &NPY_UNREADABLE_HEADER,
+    &NPY_SIZE_MISMATCH,
+];
 
 /// Limits of this family's parsers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,75 +155,42 @@ pub struct NpyHeader {
     pub itemsize: Option<u64>,
 }
 
-/// Size in bytes of one element of a simple descriptor (`<f4`, `|S10`, `<U3`,
-/// `<M8[ns]`), `None` for objects; `Err` if it is not a dtype.
-fn simple_itemsize(d: &str) -> Result<Option<u64>, String> {
-    let body = d.trim_start_matches(['<', '>', '|', '=']);
-    let mut chars = body.chars();
-    let kind = chars.next().ok_or("empty dtype")?;
-    let rest = chars.as_str();
-    let rest = rest.split('[').next().unwrap_or(rest);
-    if kind == 'O' {
-        return Ok(None);
-    }
-    let n: u64 = rest.parse().map_err(|_| format!("unknown dtype `{d}`"))?;
-    match kind {
-        'b' | 'i' | 'u' | 'f' | 'c' | 'S' | 'V' | 'a' | 'M' | 'm' => Ok(Some(n)),
-        'U' => Ok(Some(n.saturating_mul(4))),
-        _ => Err(format!("unknown dtype `{d}`")),
-    }
+/// Why a header could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderError {
+    /// NumPy rejects it too: `np.load` raises before reading any data.
+    Malformed(String),
+    /// NumPy may accept it but it is not understood here; the data starts
+    /// at `data_offset` (fail closed: it may be a pickle).
+    Unreadable {
+        /// Why.
+        why: String,
+        /// Where the data after the header starts.
+        data_offset: u64,
+    },
 }
 
-/// Item size of a descriptor (simple or structured); `Ok(None)` if it holds objects.
-fn itemsize(descr: &Literal) -> Result<Option<u64>, String> {
-    match descr {
-        Literal::Str(s) => simple_itemsize(s),
-        Literal::List(fields) => {
-            let mut total = Some(0u64);
-            for f in fields {
-                let Literal::Tuple(parts) = f else {
-                    return Err("a structured dtype field is not a tuple".into());
-                };
-                let (Some(Literal::Str(_) | Literal::Tuple(_)), Some(sub)) =
-                    (parts.first(), parts.get(1))
-                else {
-                    return Err("a structured dtype field lacks a name or type".into());
-                };
-                let count = match parts.get(2) {
-                    None => 1,
-                    Some(Literal::Tuple(dims)) => product(dims)?,
-                    Some(Literal::Int(n)) => {
-                        u64::try_from(*n).map_err(|_| "negative field shape")?
-                    }
-                    Some(_) => return Err("a structured dtype field shape is not a tuple".into()),
-                };
-                let size = itemsize(sub)?;
-                total = match (total, size) {
-                    (Some(t), Some(s)) => Some(t.saturating_add(s.saturating_mul(count))),
-                    _ => None,
-                };
-            }
-            Ok(total)
-        }
-        _ => Err("`descr` is neither a string nor a list".into()),
+impl From<String> for HeaderError {
+    fn from(why: String) -> HeaderError {
+        HeaderError::Malformed(why)
     }
 }
 
-fn product(dims: &[Literal]) -> Result<u64, String> {
-    dims.iter().try_fold(1u64, |acc, d| match d {
-        Literal::Int(n) => {
-            let n = u64::try_from(*n).map_err(|_| "a negative dimension".to_owned())?;
-            Ok(acc.saturating_mul(n))
-        }
-        _ => Err("a dimension is not an integer".to_owned()),
-    })
+impl From<&str> for HeaderError {
+    fn from(why: &str) -> HeaderError {
+        HeaderError::Malformed(why.to_owned())
+    }
 }
 
-/// Read and validate the header. `Ok(Err(why))` when the header is malformed.
+/// Read and validate the header as `numpy.lib.format.read_array_header_*`
+/// does: `ast.literal_eval` of the text (latin-1 for versions 1 and 2, UTF-8
+/// for 3), a dict with exactly the keys `descr`, `fortran_order` and `shape`
+/// (a repeated key keeps its last value, as in Python), a bool order, a
+/// tuple of ints (bools are ints) for the shape, and `descr_to_dtype`.
 pub fn read_header(
     src: &mut dyn ByteSource,
     limits: &NumpyLimits,
-) -> Result<Result<NpyHeader, String>, ReadError> {
+) -> Result<Result<NpyHeader, HeaderError>, ReadError> {
     let head = read_window(src, 0, 12)?;
     let (Some(&major), Some(&minor)) = (head.get(6), head.get(7)) else {
         return Ok(Err("file ends inside the magic number".into()));
@@ -215,7 +208,7 @@ pub fn read_header(
                 .map(|b: [u8; 4]| u64::from(u32::from_le_bytes(b))),
             12u64,
         ),
-        v => return Ok(Err(format!("unknown format version {v}.{minor}"))),
+        v => return Ok(Err(format!("unknown format version {v}.{minor}").into())),
     };
     let Some(len) = len else {
         return Ok(Err("file ends inside the header length".into()));
@@ -224,17 +217,21 @@ pub fn read_header(
         return Ok(Err(format!(
             "header of {len} bytes exceeds limit `numpy.max_header_bytes` ({})",
             limits.max_header_bytes
-        )));
+        )
+        .into()));
     }
     if len > NUMPY_MAX_HEADER {
         return Ok(Err(format!(
             "header of {len} bytes: np.load refuses headers over {NUMPY_MAX_HEADER} bytes by default"
-        )));
+        )
+        .into()));
     }
     let raw = read_window(src, start, len)?;
     if (raw.len() as u64) < len {
         return Ok(Err("file ends inside the header".into()));
     }
+    let data_offset = start.saturating_add(len);
+    let unreadable = |why: String| HeaderError::Unreadable { why, data_offset };
     let text: String = if major == 3 {
         match String::from_utf8(raw) {
             Ok(t) => t,
@@ -245,7 +242,16 @@ pub fn read_header(
     };
     let lit = match literal::parse(&text, limits.max_literal_depth) {
         Ok(l) => l,
-        Err(e) => return Ok(Err(format!("header is not a Python literal: {e}"))),
+        Err(e) if e.definite => {
+            return Ok(Err(format!("header is not a Python literal: {e}").into()))
+        }
+        // Python may read what this parser does not (comments, other
+        // string forms): fail closed.
+        Err(e) => {
+            return Ok(Err(unreadable(format!(
+                "header is not a Python literal this parser reads: {e}"
+            ))))
+        }
     };
     let Literal::Dict(items) = lit else {
         return Ok(Err("header is not a dict".into()));
@@ -258,11 +264,10 @@ pub fn read_header(
             Literal::Str(k) if k == "descr" => &mut descr,
             Literal::Str(k) if k == "fortran_order" => &mut fortran,
             Literal::Str(k) if k == "shape" => &mut shape,
-            other => return Ok(Err(format!("unexpected header key {other:?}"))),
+            other => return Ok(Err(format!("unexpected header key {other:?}").into())),
         };
-        if slot.replace(v).is_some() {
-            return Ok(Err(format!("header key {k:?} appears twice")));
-        }
+        // `ast.literal_eval` keeps the last value of a repeated key.
+        *slot = Some(v);
     }
     let (Some(descr), Some(Literal::Bool(_)), Some(Literal::Tuple(dims))) = (descr, fortran, shape)
     else {
@@ -274,22 +279,34 @@ pub fn read_header(
         return Ok(Err(format!(
             "{} dimensions, over numpy's maximum",
             dims.len()
-        )));
+        )
+        .into()));
     }
-    let shape: Result<Vec<u64>, String> = dims
-        .iter()
-        .map(|d| match d {
-            Literal::Int(n) => u64::try_from(*n).map_err(|_| "a negative dimension".to_owned()),
-            _ => Err("a dimension is not an integer".to_owned()),
-        })
-        .collect();
-    let shape = match shape {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
+    let mut signed = Vec::with_capacity(dims.len());
+    for d in dims {
+        match d {
+            Literal::Int(n) => signed.push(*n),
+            Literal::Bool(b) => signed.push(i128::from(*b)),
+            _ => return Ok(Err("a dimension is not an integer".into())),
+        }
+    }
+    let (object, itemsize) = match dtype::from_literal(descr) {
+        dtype::Descr::Known { object, itemsize } => (object, itemsize),
+        dtype::Descr::Invalid(why) => return Ok(Err(why.into())),
+        dtype::Descr::Unknown(why) => return Ok(Err(unreadable(why))),
     };
-    let size = match itemsize(descr) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
+    // np.load unpickles an object array's data before it looks at the shape.
+    let shape: Vec<u64> = if object {
+        signed
+            .iter()
+            .map(|&n| u64::try_from(n).unwrap_or(0))
+            .collect()
+    } else {
+        let parsed: Result<Vec<u64>, _> = signed.iter().map(|&n| u64::try_from(n)).collect();
+        match parsed {
+            Ok(s) => s,
+            Err(_) => return Ok(Err("a negative dimension".into())),
+        }
     };
     let descr_text = match descr {
         Literal::Str(s) => s.clone(),
@@ -297,11 +314,11 @@ pub fn read_header(
     };
     Ok(Ok(NpyHeader {
         version: (major, minor),
-        data_offset: start.saturating_add(len),
+        data_offset,
         descr: descr_text,
         shape,
-        object: size.is_none(),
-        itemsize: size,
+        object,
+        itemsize: (!object).then_some(itemsize),
     }))
 }
 
@@ -317,9 +334,30 @@ pub fn scan(
     let limits = ctx.limits().numpy.clone();
     let header = match read_header(src, &limits)? {
         Ok(h) => h,
-        Err(why) => {
+        Err(HeaderError::Malformed(why)) => {
             let f = ctx.finding(&NPY_MALFORMED_HEADER, Location::File, why);
             ctx.push(f.with_help("re-save the array with np.save"));
+            return Ok(format);
+        }
+        Err(HeaderError::Unreadable { why, data_offset }) => {
+            let f = ctx.finding(&NPY_UNREADABLE_HEADER, Location::File, why);
+            ctx.push(f.with_help(
+                "re-save the array with np.save; never pass allow_pickle=True for files you did not write",
+            ));
+            let data_len = src.len().saturating_sub(data_offset);
+            let mut w = Window::new(src, data_offset, data_len);
+            let head_len = u64::from(ctx.limits().scan.sniff_head_bytes).min(data_len);
+            let head = read_window(&mut w, 0, head_len)?;
+            let could_be_pickle = crate::formats::pickle::sniff(&Sniff {
+                head: &head,
+                tail: &[],
+                len: data_len,
+                path: "",
+            })
+            .is_some();
+            if could_be_pickle {
+                scan_object_pickle(&mut w, ctx)?;
+            }
             return Ok(format);
         }
     };
@@ -342,17 +380,8 @@ pub fn scan(
             ),
         );
         ctx.push(f.with_help("never pass allow_pickle=True for files you did not write"));
-        // np.load runs pickle.load once on the data and ignores what follows.
         let mut w = Window::new(src, header.data_offset, data_len);
-        let options = crate::formats::pickle::StreamOptions {
-            max_pickles: Some(1),
-            trailing_data_expected: true,
-            torchscript: false,
-        };
-        ctx.in_member("<object array pickle>", |ctx| {
-            crate::formats::pickle::scan_stream(&mut w, ctx, &options)
-        })
-        .transpose()?;
+        scan_object_pickle(&mut w, ctx)?;
         return Ok(format);
     }
     let elems = header.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
@@ -375,6 +404,20 @@ pub fn scan(
         }
     }
     Ok(format)
+}
+
+/// np.load runs pickle.load once on the data and ignores what follows.
+fn scan_object_pickle(w: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadError> {
+    let options = crate::formats::pickle::StreamOptions {
+        max_pickles: Some(1),
+        trailing_data_expected: true,
+        torchscript: false,
+    };
+    ctx.in_member("<object array pickle>", |ctx| {
+        crate::formats::pickle::scan_stream(w, ctx, &options)
+    })
+    .transpose()?;
+    Ok(())
 }
 
 #[cfg(test)]

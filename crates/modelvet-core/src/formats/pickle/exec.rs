@@ -5,7 +5,7 @@ use super::input::Input;
 use super::ops::*;
 use super::render::render;
 use super::text;
-use super::value::{as_str, push_kept, val, with, CallKind, Node, Val, TUPLE_KEPT};
+use super::value::{as_str, push_kept, val, with, CallKind, Node, Val, KEPT_BYTES, TUPLE_KEPT};
 use super::vm::{Event, Machine};
 
 impl Machine<'_> {
@@ -30,6 +30,11 @@ impl Machine<'_> {
         what: &str,
     ) -> Result<(), Halt> {
         let kept = input.blob(len, self.limits.max_bytes_arg, what)?;
+        if utf8 && !text::utf8_surrogatepass(&kept, (kept.len() as u64) < len) {
+            return Err(Halt::malformed(format!(
+                "{what} is not UTF-8 (the loader raises UnicodeDecodeError)"
+            )));
+        }
         let s = if utf8 {
             text::utf8_prefix(&kept)
         } else {
@@ -65,7 +70,7 @@ impl Machine<'_> {
 
     fn index_line(&mut self, input: &mut Input<'_>, what: &str) -> Result<u64, Halt> {
         let line = self.line(input, what)?;
-        match text::parse_int(&line, 10) {
+        match text::load_index(&line) {
             Some(Node::Int(i)) => {
                 u64::try_from(i).map_err(|_| Halt::malformed(format!("negative {what}")))
             }
@@ -203,27 +208,23 @@ impl Machine<'_> {
             }
             FLOAT => {
                 let line = self.line(input, "FLOAT")?;
-                let f = text::parse_float(&line)
-                    .ok_or_else(|| Halt::malformed("FLOAT argument is not a float"))?;
+                let f = text::load_float(&line).ok_or_else(|| {
+                    Halt::malformed("FLOAT argument is not a float the C unpickler reads")
+                })?;
                 self.push_node(Node::Float(f))?;
             }
             INT => {
                 let line = self.line(input, "INT")?;
-                let n = match line.as_slice() {
-                    b"00" => Node::Bool(false),
-                    b"01" => Node::Bool(true),
-                    _ => text::parse_int(&line, 0)
-                        .ok_or_else(|| Halt::malformed("INT argument is not an integer"))?,
-                };
+                let n = text::load_int(&line).ok_or_else(|| {
+                    Halt::malformed("INT argument is not an integer the C unpickler reads")
+                })?;
                 self.push_node(n)?;
             }
             LONG => {
-                let mut line = self.line(input, "LONG")?;
-                if line.last() == Some(&b'L') {
-                    line.pop();
-                }
-                let n = text::parse_int(&line, 0)
-                    .ok_or_else(|| Halt::malformed("LONG argument is not an integer"))?;
+                let line = self.line(input, "LONG")?;
+                let n = text::load_long(&line).ok_or_else(|| {
+                    Halt::malformed("LONG argument is not an integer the C unpickler reads")
+                })?;
                 self.push_node(n)?;
             }
             BININT => {
@@ -255,10 +256,13 @@ impl Machine<'_> {
             NEWTRUE => self.push_node(Node::Bool(true))?,
             NEWFALSE => self.push_node(Node::Bool(false))?,
             STRING => {
-                let line = self.line(input, "STRING")?;
-                let s = text::parse_quoted(&line)
-                    .ok_or_else(|| Halt::malformed("the STRING opcode argument must be quoted"))?;
-                let len = s.len() as u64;
+                let mut d = text::StringLine::new(KEPT_BYTES);
+                input.long_line(self.limits.max_bytes_arg, "STRING", |b| d.push(b))?;
+                let (s, len) = d.finish().ok_or_else(|| {
+                    Halt::malformed(
+                        "the STRING opcode argument must be quoted and escaped as codecs.escape_decode reads it",
+                    )
+                })?;
                 self.push_node(Node::Str(s, len))?;
             }
             BINSTRING => {
@@ -270,9 +274,13 @@ impl Machine<'_> {
                 self.str_arg(input, len, false, "SHORT_BINSTRING")?;
             }
             UNICODE => {
-                let line = self.line(input, "UNICODE")?;
-                let s = text::raw_unicode_escape(&line);
-                let len = s.len() as u64;
+                let mut d = text::UnicodeLine::new(KEPT_BYTES);
+                input.long_line(self.limits.max_bytes_arg, "UNICODE", |b| d.push(b))?;
+                let (s, len) = d.finish().ok_or_else(|| {
+                    Halt::malformed(
+                        "the UNICODE opcode argument has a bad raw-unicode-escape escape",
+                    )
+                })?;
                 self.push_node(Node::Str(s, len))?;
             }
             BINUNICODE | SHORT_BINUNICODE | BINUNICODE8 => {
@@ -398,10 +406,12 @@ impl Machine<'_> {
                 self.push(g)?;
             }
             INST => {
+                // `_pickle.c` `load_inst` finds the mark before it reads the
+                // names or imports anything (`pickle._loads` imports first).
+                let args = self.pop_mark()?;
                 let module = self.name_line(input, "INST module")?;
                 let name = self.name_line(input, "INST name")?;
                 let cls = self.import(&module, &name, offset)?;
-                let args = self.pop_mark()?;
                 let args = val(Node::Tuple(truncated(args)));
                 let r = self.call(CallKind::Inst, cls, args, None, offset)?;
                 self.push(r)?;

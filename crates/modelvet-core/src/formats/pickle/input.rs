@@ -243,7 +243,10 @@ impl<'a> Input<'a> {
         Ok(kept)
     }
 
-    /// A protocol 0 argument: the bytes up to (not including) the next `\n`.
+    /// A protocol 0 argument held in memory (module and class names,
+    /// numbers, memo indices): the bytes up to (not including) the next
+    /// `\n`. The loader has no limit; a longer line could hide anything, so
+    /// it makes the stream malformed here (a finding), naming the limit.
     pub fn line(&mut self, max: u32, what: &str) -> Result<Vec<u8>, Halt> {
         let mut out = Vec::new();
         loop {
@@ -252,9 +255,35 @@ impl<'a> Input<'a> {
                 return Ok(out);
             }
             if out.len() >= max as usize {
-                return Err(Halt::Limit("pickle.max_line_bytes", u64::from(max)));
+                return Err(Halt::malformed(format!(
+                    "{what} is longer than the limit `pickle.max_line_bytes` ({max} bytes); the loader reads it whole"
+                )));
             }
             out.push(b);
+        }
+    }
+
+    /// A protocol 0 string argument (`STRING`, `UNICODE`), however long:
+    /// each byte up to (not including) the next `\n` goes to `sink`, nothing
+    /// is held here. Returns the line's length. `max` is the named limit
+    /// `pickle.max_bytes_arg`.
+    pub fn long_line(
+        &mut self,
+        max: u64,
+        what: &str,
+        mut sink: impl FnMut(u8),
+    ) -> Result<u64, Halt> {
+        let mut len = 0u64;
+        loop {
+            let b = self.u8(what)?;
+            if b == b'\n' {
+                return Ok(len);
+            }
+            if len >= max {
+                return Err(Halt::Limit("pickle.max_bytes_arg", max));
+            }
+            len += 1;
+            sink(b);
         }
     }
 }

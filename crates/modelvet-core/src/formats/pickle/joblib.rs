@@ -77,32 +77,66 @@ struct Dtype {
     object: bool,
 }
 
-fn dtype(v: &Val) -> Option<Dtype> {
-    let (callable, args) = call_of(v)?;
+/// The wrapper's dtype as NumPy rebuilds it: `numpy.dtype(code, align,
+/// copy)`, then `__setstate__(state)`. The state's flags (item 7) decide
+/// `hasobject` on their own (numpy 2.5.5: a `<f8` given flags 1 has objects,
+/// an `O8` given flags 0 has none); without a state, the code does, under any
+/// spelling NumPy accepts (`object`, `O4`, `i4,O`, `(2,)O`). A code or state
+/// not understood here is an error: the machine reports the stream malformed
+/// (high), since NumPy may read it with objects.
+fn dtype(v: &Val) -> Result<Dtype, Halt> {
+    let unreadable = |why: String| Halt::malformed(format!("joblib array dtype: {why}"));
+    let (callable, args) = call_of(v).ok_or_else(|| unreadable("not a numpy.dtype call".into()))?;
     if callable != "numpy.dtype" {
-        return None;
+        return Err(unreadable(format!(
+            "built by `{callable}`, not numpy.dtype"
+        )));
     }
-    let code = as_str(items(&args)?.first()?)?;
+    let code = items(&args)
+        .and_then(|a| a.first().and_then(as_str))
+        .ok_or_else(|| unreadable("its code is not a string".into()))?;
+    let from_code = crate::formats::numpy::dtype::from_str(&code);
     let state = with(v, |n| match n {
         Node::Call { state, .. } => state.clone(),
         _ => None,
     })
     .flatten();
-    let state = state.and_then(|s| items(&s)).unwrap_or_default();
-    let elsize = state.get(5).and_then(as_int).filter(|e| *e > 0);
-    let flags = state.get(7).and_then(as_int);
-    let object = flags.map_or(code.starts_with('O'), |f| f & 1 != 0);
-    let digits: String = code
-        .trim_start_matches(['<', '>', '=', '|'])
-        .chars()
-        .skip(1)
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let itemsize = match elsize {
-        Some(e) => u64::try_from(e).ok()?,
-        None => digits.parse().ok()?,
+    let (flags, elsize) = match &state {
+        None => (None, None),
+        Some(s) => {
+            let s = items(s).ok_or_else(|| unreadable("its state is not a tuple".into()))?;
+            let flags = match s.get(7) {
+                Some(f) => Some(
+                    as_int(f).ok_or_else(|| unreadable("its flags are not an integer".into()))?,
+                ),
+                None => None,
+            };
+            (flags, s.get(5).and_then(as_int).filter(|e| *e > 0))
+        }
     };
-    Some(Dtype { itemsize, object })
+    let (code_object, code_size) = match from_code {
+        crate::formats::numpy::dtype::Descr::Known { object, itemsize } => {
+            (Some(object), Some(itemsize))
+        }
+        _ => (None, None),
+    };
+    let object = match (flags, code_object) {
+        (Some(f), _) => f & 1 != 0,
+        (None, Some(o)) => o,
+        (None, None) => return Err(unreadable(format!("code `{code}` is not one read here"))),
+    };
+    let itemsize = match (elsize, code_size) {
+        (Some(e), _) => u64::try_from(e).ok(),
+        (None, Some(s)) => Some(s),
+        (None, None) => None,
+    };
+    let itemsize = match itemsize {
+        Some(s) => s,
+        // An object array's size does not matter: a nested pickle follows.
+        None if object => 8,
+        None => return Err(unreadable(format!("code `{code}` has no size read here"))),
+    };
+    Ok(Dtype { itemsize, object })
 }
 
 /// Handle `BUILD` of a joblib wrapper: skip the inline array and return the
@@ -145,8 +179,8 @@ pub fn build(
     }
     let dt = attribute(state, "dtype")
         .as_ref()
-        .and_then(dtype)
-        .ok_or_else(|| Halt::malformed("joblib array wrapper without a readable dtype"))?;
+        .map(dtype)
+        .ok_or_else(|| Halt::malformed("joblib array wrapper without a dtype"))??;
     if dt.object {
         let max = m.limits.max_nested_pickles;
         if m.nested >= max {

@@ -85,6 +85,10 @@ pub struct PickleLimits {
     /// Deepest nesting of pickles inside pickles (joblib object arrays hold
     /// a nested pickle read by a fresh unpickler). Default 8.
     pub max_nested_pickles: u32,
+    /// Offsets of a stream tried one by one, after parse errors, as the
+    /// start of a headerless (protocol 0/1) pickle; past them only protocol
+    /// 2+ headers are looked for. Default 1 MiB.
+    pub max_resync_bytes: u64,
 }
 
 impl Default for PickleLimits {
@@ -99,53 +103,134 @@ impl Default for PickleLimits {
             max_findings: 1000,
             max_pickles: 10_000,
             max_nested_pickles: 8,
+            max_resync_bytes: 1 << 20,
         }
     }
 }
 
-/// Opcodes a protocol 0 or 1 pickle can start with (`PROTO 0/1` is legal too).
-const PLAIN_START: &[u8] = b"(}])NIJKLMFSTUVXGcilgP\x80";
-/// Opcodes run over the head when looking for a protocol 0/1 pickle.
+/// Opcodes run over the head when looking for a headerless pickle.
 const SNIFF_OPS: u64 = 20_000;
-/// Opcodes a cut-off head must run cleanly to count as a pickle.
+/// Opcodes a cut-off head must run cleanly for [`sniff_confident`].
 const SNIFF_MIN_OPS: u64 = 16;
 
-/// Recognise a raw pickle stream: a protocol 2+ header followed by an opcode,
-/// or (protocols 0 and 1, which have no header) a head that the machine runs
-/// to a `STOP`, or runs cleanly until the head is cut off.
+/// The head of a file seen as the whole file: reading past the head is
+/// noted (the head was cut off there), reading past the file's end is the
+/// end of the data.
+struct HeadSource<'a> {
+    head: &'a [u8],
+    len: u64,
+    cut: bool,
+}
+
+impl ByteSource for HeadSource<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ReadError> {
+        let head_len = self.head.len() as u64;
+        if offset >= head_len {
+            if offset < self.len && !buf.is_empty() {
+                self.cut = true;
+            }
+            return Ok(0);
+        }
+        SliceSource::new(self.head).read_at(offset, buf)
+    }
+}
+
+/// How a trial run of the machine over a file's head ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trial {
+    /// Reached `STOP` after this many opcodes.
+    Stop { ops: u64, imports: bool },
+    /// Ran cleanly until the head was cut off (possibly inside an argument
+    /// whose declared length runs past the head, but not past the file).
+    Cut { ops: u64, imports: bool },
+    /// Ran cleanly for the whole opcode budget.
+    Budget,
+    /// The loader would raise here; `imports`: it imported first.
+    Fails { imports: bool },
+}
+
+/// Run the pickle machine over `head`, the first bytes of a file of `len`
+/// bytes, as the loader would from byte 0.
+fn trial(head: &[u8], len: u64, max_ops: u64) -> Trial {
+    let limits = PickleLimits {
+        max_ops,
+        ..PickleLimits::default()
+    };
+    let mut src = HeadSource {
+        head,
+        len: len.max(head.len() as u64),
+        cut: false,
+    };
+    let mut input = input::Input::new(&mut src);
+    let mut machine = vm::Machine::new(&limits);
+    let result = loop {
+        match machine.step(&mut input) {
+            Ok(None) => {}
+            Ok(Some(_)) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    // An import of a name that is no dotted identifier fails in the loader
+    // before anything runs (a Python file starting with `class Foo(...)` reads
+    // as `GLOBAL` of module `lass Foo(...)`).
+    let imports = machine.events.iter().any(|e| match e {
+        vm::Event::Import { name, .. } => importable(name),
+        _ => false,
+    });
+    let ops = machine.ops;
+    drop(input);
+    match result {
+        Ok(()) => Trial::Stop { ops, imports },
+        Err(error::Halt::Truncated(_)) if src.cut => Trial::Cut { ops, imports },
+        Err(error::Halt::Limit("pickle.max_ops", _)) => Trial::Budget,
+        Err(_) => Trial::Fails { imports },
+    }
+}
+
+/// Whether `module.qualname` is made of Python identifiers.
+pub(super) fn importable(name: &str) -> bool {
+    name.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
+}
+
+/// Recognise a raw pickle stream as `pickle.load`, `joblib.load` and
+/// `torch.load` (past its zip check) read it: from byte 0, whatever the first
+/// opcode. A protocol 2+ header is a pickle; otherwise any head the machine
+/// runs to `STOP`, or runs cleanly until the head is cut off (also inside an
+/// argument whose declared length runs past the head but not past the file),
+/// is one, and so is a head that imports a global before failing (the loader
+/// has imported it by then). Formats with magic numbers are sniffed first.
 pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
     if let [0x80, 2..=5, ..] = s.head {
         return Some(Format::Pickle);
     }
-    let first = *s.head.first()?;
-    if !PLAIN_START.contains(&first) {
-        return None;
+    match trial(s.head, s.len, SNIFF_OPS) {
+        Trial::Stop { .. } | Trial::Cut { .. } | Trial::Budget => Some(Format::Pickle),
+        Trial::Fails { imports } => imports.then_some(Format::Pickle),
     }
-    let limits = PickleLimits {
-        max_ops: SNIFF_OPS,
-        ..PickleLimits::default()
-    };
-    let mut src = SliceSource::new(s.head);
-    let mut input = input::Input::new(&mut src);
-    let mut machine = vm::Machine::new(&limits);
-    let cut = (s.head.len() as u64) < s.len;
-    loop {
-        match machine.step(&mut input) {
-            Ok(None) => {}
-            // `N.` is text as much as a pickle; an import is not.
-            Ok(Some(_)) => {
-                let imports = machine
-                    .events
-                    .iter()
-                    .any(|e| matches!(e, vm::Event::Import { .. }));
-                return (machine.ops >= 3 || imports).then_some(Format::Pickle);
-            }
-            Err(error::Halt::Truncated(_)) if cut && machine.ops > SNIFF_MIN_OPS => {
-                return Some(Format::Pickle)
-            }
-            Err(error::Halt::Limit("pickle.max_ops", _)) => return Some(Format::Pickle),
-            Err(_) => return None,
-        }
+}
+
+/// A stricter test for places where a pickle is not expected and no loader
+/// unpickles (raw tensor storages): a protocol 2+ header, or a head that
+/// imports, or runs at least three opcodes to `STOP`, or more than
+/// [`SNIFF_MIN_OPS`] cleanly until it is cut off. Random bytes pass
+/// [`sniff`] now and then (an `X` and a length); they do not pass this.
+pub fn sniff_confident(head: &[u8], len: u64) -> bool {
+    if let [0x80, 2..=5, ..] = head {
+        return true;
+    }
+    match trial(head, len, SNIFF_OPS) {
+        Trial::Stop { ops, imports } => ops >= 3 || imports,
+        Trial::Cut { ops, imports } => ops > SNIFF_MIN_OPS || imports,
+        Trial::Budget => true,
+        Trial::Fails { imports } => imports,
     }
 }
 
@@ -182,5 +267,6 @@ pub fn scan(
     ctx: &mut ScanCtx<'_>,
 ) -> Result<Format, ReadError> {
     scan_stream(src, ctx, &StreamOptions::default())?;
+    crate::formats::archive::zip_scan::scan_zip_view(src, ctx)?;
     Ok(format)
 }

@@ -148,14 +148,22 @@ Do not load the file unless you know which registry it was written for.
 /// Not a valid pickle where it claims to be one.
 pub static MALFORMED: Rule = Rule {
     id: "pickle-malformed",
-    severity: Severity::Medium,
+    severity: Severity::High,
     summary: "A pickle stream is invalid or truncated; the loader fails there, after running everything before it.",
     docs: r#"
 ## Why it matters
 The unpickler executes opcodes as it reads them: an error half-way does not undo the imports
-and calls before it. Broken streams also hide payloads from scanners that give up on the first
-error. modelvet keeps everything found before the error and resynchronises on the next
-protocol header to scan what follows.
+and calls before it. A stream that one parser rejects and another accepts is how payloads hide
+from scanners (a differential), and scanners that give up on the first error miss what
+follows. modelvet reads protocol 0 arguments exactly as CPython's C unpickler
+(`Modules/_pickle.c`, what `pickle.load` uses) does, keeps everything found before the error,
+and resynchronises on the next offset where a pickle could start: every offset after the error
+is tried as the start of a headerless (protocol 0/1) pickle, up to `pickle.max_resync_bytes`
+per stream, then only protocol 2+ headers are looked for.
+
+Severity is **high**: a file that modelvet cannot read as the loader does fails the default
+gate. A name or number line longer than `pickle.max_line_bytes` is reported here too (the
+loader reads it whole).
 
 ## What to do
 Re-download the file and compare its hash with the publisher's. A stream that is broken on

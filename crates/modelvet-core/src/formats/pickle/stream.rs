@@ -61,6 +61,7 @@ pub fn scan_stream(
         ..Collector::default()
     };
     let mut pos = 0u64;
+    let mut resync = Resync::new(&limits);
     let mut trailing_reported = false;
     let mut read_error = None;
     while pos < len {
@@ -148,11 +149,11 @@ pub fn scan_stream(
                         ),
                     );
                     ctx.push(f.with_help(
-                        "the loader stops at this point after running everything before it; what follows was scanned from the next protocol header",
+                        "the loader stops at this point after running everything before it; what follows was scanned from the next offset where a pickle could start",
                     ));
                 }
                 let from = machine.last_op.saturating_add(1).max(pos.saturating_add(1));
-                match input.find_header(from) {
+                match resync.next_start(&mut input, from, ctx) {
                     Ok(Some(next)) => pos = next,
                     Ok(None) => break,
                     Err(e) => {
@@ -179,6 +180,82 @@ pub fn scan_stream(
         Some(Halt::Read(e)) => Err(e),
         Some(other) => Err(ReadError::new(other.to_string())),
         None => Ok(summary),
+    }
+}
+
+/// Opcodes a trial run from a candidate offset may execute.
+const RESYNC_TRIAL_OPS: u64 = 256;
+
+/// Where scanning goes on after a parse error. A loader reading the stream
+/// from another offset (a container's own framing, a differential between
+/// parsers) runs whatever can run there, headerless protocol 0/1 pickles
+/// included: every offset is tried with a short run of the machine, and is
+/// taken when that run imports a global named by Python identifiers, reaches
+/// `STOP` after a few opcodes
+/// or uses its whole opcode budget cleanly. Tried offsets are bounded per
+/// stream by `pickle.max_resync_bytes`; past them only protocol 2+ headers
+/// are looked for.
+struct Resync {
+    limits: super::PickleLimits,
+    left: u64,
+    reported: bool,
+}
+
+impl Resync {
+    fn new(limits: &super::PickleLimits) -> Resync {
+        Resync {
+            limits: super::PickleLimits {
+                max_ops: RESYNC_TRIAL_OPS,
+                ..limits.clone()
+            },
+            left: limits.max_resync_bytes,
+            reported: false,
+        }
+    }
+
+    fn next_start(
+        &mut self,
+        input: &mut Input<'_>,
+        from: u64,
+        ctx: &mut ScanCtx<'_>,
+    ) -> Result<Option<u64>, Halt> {
+        let len = input.len();
+        let mut machine = Machine::new(&self.limits);
+        let mut at = from;
+        while at < len {
+            if self.left == 0 {
+                if !self.reported {
+                    self.reported = true;
+                    ctx.limit_hit(
+                        "pickle.max_resync_bytes",
+                        self.limits.max_resync_bytes,
+                        &format!("at byte {at}; only protocol 2+ headers were looked for after it"),
+                    );
+                }
+                return input.find_header(at);
+            }
+            self.left -= 1;
+            input.seek(at)?;
+            machine.reset();
+            machine.ops = 0;
+            machine.events.clear();
+            let result = machine.run(input);
+            let imports = machine.events.iter().any(|e| match e {
+                Event::Import { name, .. } => super::importable(name),
+                _ => false,
+            });
+            let runs = match result {
+                Ok(_) => machine.ops >= 3,
+                Err(Halt::Limit("pickle.max_ops", _)) => true,
+                Err(Halt::Read(e)) => return Err(Halt::Read(e)),
+                Err(_) => false,
+            };
+            if imports || runs {
+                return Ok(Some(at));
+            }
+            at += 1;
+        }
+        Ok(None)
     }
 }
 

@@ -114,9 +114,17 @@ fn max_line_bytes() {
     let mut bytes = b"c".to_vec();
     bytes.extend(std::iter::repeat_n(b'a', 2000));
     bytes.extend_from_slice(b"\nb\n.");
-    assert_limit(
-        &scan_with(&bytes, &opts(|l| l.max_line_bytes = 1000)),
-        "pickle.max_line_bytes",
+    // The loader reads any name; one longer than the limit could hide
+    // anything, so it is a failing finding that names the limit (it was an
+    // error that stopped the scan).
+    let scan = scan_with(&bytes, &opts(|l| l.max_line_bytes = 1000));
+    let malformed = with_rule(&scan, "pickle-malformed");
+    assert!(
+        malformed
+            .iter()
+            .any(|f| f.severity == Severity::High && f.message.contains("`pickle.max_line_bytes`")),
+        "{:#?}",
+        scan.findings
     );
     assert!(scan_with(&bytes, &opts(|l| l.max_line_bytes = 4000))
         .errors
@@ -208,4 +216,22 @@ fn kept_bytes_are_budgeted_per_stream() {
         last = input.blob(4096, u64::MAX, "s").unwrap();
     }
     assert_eq!(last.len(), KEPT_AFTER_BUDGET);
+}
+
+#[test]
+fn max_resync_bytes() {
+    // A broken pickle, 2,000 bytes of junk, then a headerless payload: only
+    // tried offsets find it.
+    let mut bytes = b"\x80\x02N\xff".to_vec();
+    bytes.extend(std::iter::repeat_n(b'~', 2000));
+    bytes.extend_from_slice(b"cos\nsystem\n(S'id'\ntR.");
+    let scan = scan_with(&bytes, &opts(|l| l.max_resync_bytes = 100));
+    assert_limit(&scan, "pickle.max_resync_bytes");
+    assert!(with_rule(&scan, "pickle-dangerous-global").is_empty());
+    let scan = scan_with(&bytes, &opts(|l| l.max_resync_bytes = 4000));
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    assert_eq!(
+        dangerous(&scan).evidence.as_deref(),
+        Some("os.system('id')")
+    );
 }

@@ -4,6 +4,7 @@
 mod attacks;
 mod benign;
 mod limits;
+mod loader;
 mod opcodes;
 mod streams;
 

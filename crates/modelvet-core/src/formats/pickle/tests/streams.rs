@@ -142,7 +142,6 @@ fn sniff_rejects_text() {
         &b"Hello world\n"[..],
         b"# README\n(see below)\n",
         b"I love this model\n",
-        b"N.",
         b"{\"a\": 1}\n",
         b"]]]]",
         b"(((((((((((",
@@ -156,6 +155,13 @@ fn sniff_rejects_text() {
             String::from_utf8_lossy(text)
         );
     }
+}
+
+#[test]
+fn sniff_takes_whatever_runs_from_byte_0() {
+    // `pickle.loads(b"N.")` is None: whatever runs to STOP is a pickle
+    // (this used to need three opcodes).
+    assert_eq!(sniff_bytes(b"N.", 2), Some(crate::Format::Pickle));
 }
 
 #[test]
