@@ -353,3 +353,26 @@ fn plain_text_and_json_pass() {
     .findings
     .is_empty());
 }
+
+#[test]
+fn deep_json_is_read_as_deep_as_python_and_fails_closed_beyond() {
+    // 5,000 levels: CPython 3.13's json.loads reads up to 9,998 (measured),
+    // serde_json stops at 128. The auto_map after the deep value is still seen.
+    let deep = format!(
+        r#"{{"pad": {}1{}, "auto_map": {{"AutoModel": "other/repo--modeling_x.X"}}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let s = scan("config.json", deep.as_bytes());
+    assert_eq!(rules(&s), ["config-remote-code"], "{:?}", s.findings);
+    // Deeper than modelvet reads: high, not a pass.
+    let n = modelvet_core::formats::tensors::json::MAX_JSON_DEPTH + 1;
+    let deeper = format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let s = scan("config.json", deeper.as_bytes());
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "json-malformed")
+        .expect("finding");
+    assert_eq!(f.severity, Severity::High);
+}
