@@ -26,8 +26,15 @@ model configuration of keras/lambda.h5:
 
     /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py --hdf5-dense
 
+The Keras preprocessing-layer fixtures need TensorFlow too (the lookup
+layers are built on tf.lookup); the vocabulary file is written to a
+temporary folder, so its absolute path is what the configuration records:
+
+    /tmp/tf-venv/bin/pip install tensorflow-cpu
+    KERAS_BACKEND=tensorflow /tmp/tf-venv/bin/python scripts/gen-graph-fixtures.py --keras-lookup
+
 The versions used are written to tests/fixtures/graphs/VERSIONS.txt (and
-VERSIONS-tensorflow.txt, VERSIONS-hdf5-dense.txt).
+VERSIONS-tensorflow.txt, VERSIONS-hdf5-dense.txt, VERSIONS-keras-lookup.txt).
 """
 
 import json
@@ -103,6 +110,53 @@ def tensorflow_fixtures():
 
 if "--tensorflow" in sys.argv:
     tensorflow_fixtures()
+    sys.exit(0)
+
+
+def keras_lookup_fixtures():
+    """A StringLookup layer built from a vocabulary file and saved by Keras
+    (which keeps the vocabulary in the archive's assets/ and writes
+    `"vocabulary": null`), and the same archive with only the configuration's
+    `vocabulary` edited to a path outside it, as an attacker would: loading
+    that copy reads /etc/hostname through tf.io.gfile (Keras refuses it while
+    safe_mode=True since 3.12, which this script checks)."""
+    import tempfile
+    import zipfile
+
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    out = OUT / "keras"
+    benign = out / "lookup-assets.keras"
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab = os.path.join(tmp, "vocab.txt")
+        with open(vocab, "w") as f:
+            f.write("cat\ndog\nbird\n")
+        inp = keras.Input(shape=(1,), dtype="string")
+        out_t = keras.layers.StringLookup(vocabulary=vocab)(inp)
+        keras.Model(inp, out_t).save(benign)
+    edited = out / "lookup-path.keras"
+    with zipfile.ZipFile(benign) as src, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "config.json":
+                data = data.replace(b'"vocabulary": null', b'"vocabulary": "/etc/hostname"')
+                assert b"/etc/hostname" in data
+            dst.writestr(info, data)
+    try:
+        keras.saving.load_model(edited)
+        raise SystemExit("safe_mode load of the edited archive succeeded")
+    except Exception as e:  # Keras wraps the ValueError in a TypeError
+        assert "vocabulary file outside of the model archive" in str(e), e
+    keras.saving.load_model(benign)
+    with open(OUT / "VERSIONS-keras-lookup.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --keras-lookup\n")
+        f.write(f"python {platform.python_version()}\nkeras {keras.__version__}\n")
+
+
+if "--keras-lookup" in sys.argv:
+    keras_lookup_fixtures()
     sys.exit(0)
 
 import h5py  # noqa: E402

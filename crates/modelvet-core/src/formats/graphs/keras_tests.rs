@@ -370,3 +370,19 @@ fn duplicate_keys_last_one_wins_as_in_python() {
     let s = scan("m.keras", &keras_zip(text.as_bytes()));
     only(&s, "keras-lambda-bytecode");
 }
+
+#[test]
+fn real_lookup_archives_assets_clean_edited_path_high() {
+    // scripts/gen-graph-fixtures.py --keras-lookup: Keras 3.15 saves the
+    // vocabulary in assets/ (clean); the copy with `vocabulary` edited to
+    // /etc/hostname is what Keras 3.15 refuses in safe mode (checked by the
+    // script) and older Keras reads.
+    let s = scan("m.keras", fixture!("keras/lookup-assets.keras"));
+    clean(&s);
+    assert_eq!(s.facts["keras"]["class_names"]["StringLookup"], 1);
+    let s = scan("m.keras", fixture!("keras/lookup-path.keras"));
+    let f = load_time(&s);
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.message.contains("`/etc/hostname`"), "{}", f.message);
+    assert_eq!(f.location.to_string(), "config.json: json /config/layers/1");
+}

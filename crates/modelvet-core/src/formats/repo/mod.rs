@@ -91,8 +91,9 @@ pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
             }
         }
     }
-    // Jinja templates start with `{{` or `{%` and are not JSON.
-    if matches!(s.extension().as_str(), "jinja" | "j2") {
+    // Jinja templates start with `{{` or `{%` and are not JSON; neither are
+    // text files such as Keras vocabularies (`[UNK]` on the first line).
+    if matches!(s.extension().as_str(), "jinja" | "j2" | "txt") {
         return Some(Format::Text);
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
