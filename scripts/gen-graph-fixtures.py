@@ -33,6 +33,11 @@ temporary folder, so its absolute path is what the configuration records:
     /tmp/tf-venv/bin/pip install tensorflow-cpu
     KERAS_BACKEND=tensorflow /tmp/tf-venv/bin/python scripts/gen-graph-fixtures.py --keras-lookup
 
+The ONNX unknown-field fixture is derived from onnx/external_traversal.onnx
+and checked with the onnx package:
+
+    /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py --onnx-unknown
+
 The versions used are written to tests/fixtures/graphs/VERSIONS.txt (and
 VERSIONS-tensorflow.txt, VERSIONS-hdf5-dense.txt, VERSIONS-keras-lookup.txt).
 """
@@ -154,6 +159,34 @@ def keras_lookup_fixtures():
         f.write("# Written by scripts/gen-graph-fixtures.py --keras-lookup\n")
         f.write(f"python {platform.python_version()}\nkeras {keras.__version__}\n")
 
+
+def onnx_unknown_fields_fixtures():
+    """onnx/external_traversal.onnx with fields this version of onnx.proto
+    does not define put before everything else: field 99 (varint), field 100
+    (a group) and producer_name (2) as a varint. protobuf skips all three, so
+    onnx.load reads the model, its graph and its external-data location; the
+    script checks that before writing."""
+    import onnx
+
+    src = (OUT / "onnx" / "external_traversal.onnx").read_bytes()
+    extra = bytes([0x98, 0x06, 0x01, 0xA3, 0x06, 0x08, 0x01, 0xA4, 0x06, 0x10, 0x05])
+    data = extra + src
+    model = onnx.load_model_from_string(data)
+    assert model.graph.name == onnx.load_model_from_string(src).graph.name
+    locations = [
+        e.value for t in model.graph.initializer for e in t.external_data if e.key == "location"
+    ]
+    assert locations == ["../../../../etc/passwd"], locations
+    assert model.ir_version > 0
+    (OUT / "onnx" / "unknown_fields_traversal.onnx").write_bytes(data)
+    with open(OUT / "VERSIONS-onnx-unknown.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --onnx-unknown\n")
+        f.write(f"python {platform.python_version()}\nonnx {onnx.__version__}\n")
+
+
+if "--onnx-unknown" in sys.argv:
+    onnx_unknown_fields_fixtures()
+    sys.exit(0)
 
 if "--keras-lookup" in sys.argv:
     keras_lookup_fixtures()
