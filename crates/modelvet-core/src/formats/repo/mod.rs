@@ -17,6 +17,7 @@ pub mod config;
 pub mod executable;
 pub mod lfs;
 pub mod notebook;
+mod pyast;
 pub mod python;
 pub mod shell;
 
@@ -24,6 +25,7 @@ pub mod shell;
 pub const RULES: &[&Rule] = &[
     &python::PYTHON_CUSTOM_CODE,
     &python::PYTHON_DANGEROUS_CALL,
+    &python::PYTHON_UNPARSED,
     &config::CONFIG_REMOTE_CODE,
     &config::JSON_MALFORMED,
     &shell::SHELL_REMOTE_EXEC,
