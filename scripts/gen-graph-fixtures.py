@@ -26,8 +26,20 @@ model configuration of keras/lambda.h5:
 
     /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py --hdf5-dense
 
+The Keras preprocessing-layer fixtures need TensorFlow too (the lookup
+layers are built on tf.lookup); the vocabulary file is written to a
+temporary folder, so its absolute path is what the configuration records:
+
+    /tmp/tf-venv/bin/pip install tensorflow-cpu
+    KERAS_BACKEND=tensorflow /tmp/tf-venv/bin/python scripts/gen-graph-fixtures.py --keras-lookup
+
+The ONNX unknown-field fixture is derived from onnx/external_traversal.onnx
+and checked with the onnx package:
+
+    /tmp/graphs-venv/bin/python scripts/gen-graph-fixtures.py --onnx-unknown
+
 The versions used are written to tests/fixtures/graphs/VERSIONS.txt (and
-VERSIONS-tensorflow.txt, VERSIONS-hdf5-dense.txt).
+VERSIONS-tensorflow.txt, VERSIONS-hdf5-dense.txt, VERSIONS-keras-lookup.txt).
 """
 
 import json
@@ -103,6 +115,81 @@ def tensorflow_fixtures():
 
 if "--tensorflow" in sys.argv:
     tensorflow_fixtures()
+    sys.exit(0)
+
+
+def keras_lookup_fixtures():
+    """A StringLookup layer built from a vocabulary file and saved by Keras
+    (which keeps the vocabulary in the archive's assets/ and writes
+    `"vocabulary": null`), and the same archive with only the configuration's
+    `vocabulary` edited to a path outside it, as an attacker would: loading
+    that copy reads /etc/hostname through tf.io.gfile (Keras refuses it while
+    safe_mode=True since 3.12, which this script checks)."""
+    import tempfile
+    import zipfile
+
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    out = OUT / "keras"
+    benign = out / "lookup-assets.keras"
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab = os.path.join(tmp, "vocab.txt")
+        with open(vocab, "w") as f:
+            f.write("cat\ndog\nbird\n")
+        inp = keras.Input(shape=(1,), dtype="string")
+        out_t = keras.layers.StringLookup(vocabulary=vocab)(inp)
+        keras.Model(inp, out_t).save(benign)
+    edited = out / "lookup-path.keras"
+    with zipfile.ZipFile(benign) as src, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "config.json":
+                data = data.replace(b'"vocabulary": null', b'"vocabulary": "/etc/hostname"')
+                assert b"/etc/hostname" in data
+            dst.writestr(info, data)
+    try:
+        keras.saving.load_model(edited)
+        raise SystemExit("safe_mode load of the edited archive succeeded")
+    except Exception as e:  # Keras wraps the ValueError in a TypeError
+        assert "vocabulary file outside of the model archive" in str(e), e
+    keras.saving.load_model(benign)
+    with open(OUT / "VERSIONS-keras-lookup.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --keras-lookup\n")
+        f.write(f"python {platform.python_version()}\nkeras {keras.__version__}\n")
+
+
+def onnx_unknown_fields_fixtures():
+    """onnx/external_traversal.onnx with fields this version of onnx.proto
+    does not define put before everything else: field 99 (varint), field 100
+    (a group) and producer_name (2) as a varint. protobuf skips all three, so
+    onnx.load reads the model, its graph and its external-data location; the
+    script checks that before writing."""
+    import onnx
+
+    src = (OUT / "onnx" / "external_traversal.onnx").read_bytes()
+    extra = bytes([0x98, 0x06, 0x01, 0xA3, 0x06, 0x08, 0x01, 0xA4, 0x06, 0x10, 0x05])
+    data = extra + src
+    model = onnx.load_model_from_string(data)
+    assert model.graph.name == onnx.load_model_from_string(src).graph.name
+    locations = [
+        e.value for t in model.graph.initializer for e in t.external_data if e.key == "location"
+    ]
+    assert locations == ["../../../../etc/passwd"], locations
+    assert model.ir_version > 0
+    (OUT / "onnx" / "unknown_fields_traversal.onnx").write_bytes(data)
+    with open(OUT / "VERSIONS-onnx-unknown.txt", "w") as f:
+        f.write("# Written by scripts/gen-graph-fixtures.py --onnx-unknown\n")
+        f.write(f"python {platform.python_version()}\nonnx {onnx.__version__}\n")
+
+
+if "--onnx-unknown" in sys.argv:
+    onnx_unknown_fields_fixtures()
+    sys.exit(0)
+
+if "--keras-lookup" in sys.argv:
+    keras_lookup_fixtures()
     sys.exit(0)
 
 import h5py  # noqa: E402

@@ -353,3 +353,160 @@ fn plain_text_and_json_pass() {
     .findings
     .is_empty());
 }
+
+#[test]
+fn deep_json_is_read_as_deep_as_python_and_fails_closed_beyond() {
+    // 5,000 levels: CPython 3.13's json.loads reads up to 9,998 (measured),
+    // serde_json stops at 128. The auto_map after the deep value is still seen.
+    let deep = format!(
+        r#"{{"pad": {}1{}, "auto_map": {{"AutoModel": "other/repo--modeling_x.X"}}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let s = scan("config.json", deep.as_bytes());
+    assert_eq!(rules(&s), ["config-remote-code"], "{:?}", s.findings);
+    // Deeper than modelvet reads: high, not a pass.
+    let n = modelvet_core::formats::tensors::json::MAX_JSON_DEPTH + 1;
+    let deeper = format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let s = scan("config.json", deeper.as_bytes());
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "json-malformed")
+        .expect("finding");
+    assert_eq!(f.severity, Severity::High);
+}
+
+/// `(rule, line, message, evidence)` of the dangerous-call findings.
+fn calls_of(src: &str) -> Vec<(u64, String, Severity, String)> {
+    scan("modeling_x.py", src.as_bytes())
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "python-dangerous-call")
+        .map(|f| {
+            let line = match f.location {
+                Location::Line { line } => line,
+                _ => 0,
+            };
+            (
+                line,
+                f.message.clone(),
+                f.severity,
+                f.evidence.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn aliases_resolve_through_imports_assignments_and_getattr() {
+    let src = "import os as o\nfrom subprocess import Popen as P\nfrom os import system as s\n\
+               x = os = __import__('os')\ny = x\n\
+               o.system('id')\nP(['id'])\ns('id')\ny.system('id')\ngetattr(o, 'system')('id')\n\
+               f = getattr(o, 'popen')\nf('id')\nimportlib.import_module('subprocess').run(['id'])\n";
+    let calls = calls_of(src);
+    let names: Vec<(u64, &str)> = calls
+        .iter()
+        .map(|(l, m, _, _)| (*l, m.split('`').nth(1).unwrap_or_default()))
+        .collect();
+    assert!(names.contains(&(6, "os.system")), "{calls:#?}");
+    assert!(names.contains(&(7, "subprocess.Popen")), "{calls:#?}");
+    assert!(names.contains(&(8, "os.system")), "{calls:#?}");
+    assert!(names.contains(&(9, "os.system")), "{calls:#?}");
+    assert!(names.contains(&(10, "os.system")), "{calls:#?}");
+    assert!(names.contains(&(12, "os.popen")), "{calls:#?}");
+    assert!(names.contains(&(13, "subprocess.run")), "{calls:#?}");
+    let (_, _, severity, evidence) = calls.iter().find(|c| c.0 == 6).unwrap();
+    assert_eq!(*severity, Severity::High);
+    assert_eq!(
+        evidence,
+        "`o.system` is `os.system` (import os as o): o.system('id')"
+    );
+    let (_, _, _, evidence) = calls.iter().find(|c| c.0 == 9).unwrap();
+    assert!(
+        evidence.starts_with("`y.system` is `os.system` (y = x; x = __import__('os'))"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn spawn_variants_unpicklers_exec_and_network_are_found() {
+    let src = "import os, pty, asyncio, marshal, dill, cloudpickle, joblib, numpy as np, socket\n\
+               os.posix_spawn('/bin/sh', ['sh'], {})\nos.spawnvp(os.P_WAIT, 'sh', ['sh'])\n\
+               os.execlp('sh', 'sh')\npty.spawn('sh')\nasyncio.create_subprocess_shell('id')\n\
+               marshal.loads(b)\ndill.loads(b)\ncloudpickle.loads(b)\njoblib.load(p)\n\
+               np.load(p, allow_pickle=True)\nexec(c)\ncompile(c, 'f', 'exec')\n\
+               socket.create_connection(('h', 1))\nimport threading\n\
+               threading.Thread(target=os.system, args=('id',))\n";
+    let calls = calls_of(src);
+    let lines: Vec<u64> = calls.iter().map(|c| c.0).collect();
+    for line in 2..=14 {
+        assert!(lines.contains(&line), "line {line} not flagged: {calls:#?}");
+    }
+    let passed = calls
+        .iter()
+        .find(|c| c.0 == 16)
+        .expect("Thread(target=os.system)");
+    assert!(passed.1.contains("passed as a value"), "{}", passed.1);
+}
+
+#[test]
+fn benign_calls_are_not_flagged() {
+    let src = "import os, sys, subprocess, numpy as np, torch, re\nfrom math import *\n\
+               p = os.path.join('a', 'b')\nos.makedirs(p, exist_ok=True)\nos.environ.get('X')\n\
+               np.load(p)\ntorch.load(p, weights_only=True)\nre.compile('x')\nsqrt(2)\n\
+               print(subprocess.PIPE)\nself_eval = model.eval()\n";
+    let calls = calls_of(src);
+    assert!(calls.is_empty(), "{calls:#?}");
+}
+
+#[test]
+fn denylisted_names_beyond_the_table_are_judged_by_the_pickle_denylist() {
+    // `_posixsubprocess` and `runpy` reach processes and code without a
+    // name in the call table's common spellings.
+    let calls =
+        calls_of("import runpy, ctypes\nrunpy.run_path('x.py')\nctypes.cdll.LoadLibrary('x.so')\n");
+    let lines: Vec<u64> = calls.iter().map(|c| c.0).collect();
+    assert_eq!(lines, [2, 3], "{calls:#?}");
+}
+
+#[test]
+fn unparsable_python_is_reported_and_still_token_scanned() {
+    // A syntax error: Python cannot import it either (medium); the token
+    // scan still finds the call.
+    let s = scan(
+        "modeling_x.py",
+        b"import os\ndef f(:\n    os.system('id')\n",
+    );
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "python-unparsed")
+        .expect("unparsed");
+    assert_eq!(f.severity, Severity::Medium);
+    assert!(s
+        .findings
+        .iter()
+        .any(|f| f.rule_id == "python-dangerous-call"));
+    // Nesting deeper than analysed: Python may import it, so high.
+    let deep = format!("import os\nx = {}1\nos.system('id')\n", "1 + ".repeat(400));
+    let s = scan("modeling_x.py", deep.as_bytes());
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "python-unparsed")
+        .expect("unparsed");
+    assert_eq!(f.severity, Severity::High);
+    assert!(s
+        .findings
+        .iter()
+        .any(|f| f.rule_id == "python-dangerous-call"));
+    // Just under the limit: parsed, no unparsed finding.
+    let ok = format!("x = {}1\n", "1 + ".repeat(250));
+    let s = scan("modeling_x.py", ok.as_bytes());
+    assert!(
+        s.findings.iter().all(|f| f.rule_id != "python-unparsed"),
+        "{:?}",
+        s.findings
+    );
+}

@@ -3,7 +3,7 @@
 //! recognised and its names listed for evidence, never unmarshalled.
 
 use crate::finding::abbreviate;
-use serde_json::Value;
+use crate::formats::tensors::json::Json;
 
 /// Marshalled bytecode found in a configuration value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,13 +19,22 @@ pub struct Bytecode {
 /// Find base64 of a marshalled code object anywhere in `value`
 /// (`func_dump` output: `[code, defaults, closure]`, or Keras 3's
 /// `{"value": [...]}`).
-pub fn find_bytecode(value: &Value) -> Option<Bytecode> {
-    match value {
-        Value::String(s) => decode_bytecode(s),
-        Value::Array(items) => items.iter().find_map(find_bytecode),
-        Value::Object(map) => map.values().find_map(find_bytecode),
-        _ => None,
+pub fn find_bytecode(value: &Json) -> Option<Bytecode> {
+    // Iterative, depth first in document order: configurations nest deep.
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Json::Str(s) => {
+                if let Some(code) = decode_bytecode(s) {
+                    return Some(code);
+                }
+            }
+            Json::Array(items) => stack.extend(items.iter().rev()),
+            Json::Object(entries) => stack.extend(entries.iter().rev().map(|(_, v)| v)),
+            _ => {}
+        }
     }
+    None
 }
 
 /// Decode `s` as base64 of a marshalled code object (type `c`, possibly

@@ -12,11 +12,12 @@ use super::bytecode::{find_bytecode, Bytecode};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
 use crate::formats::archive::zip::{self, ZipDirectory};
+use crate::formats::tensors::json::{self as jsonr, Json, JsonError};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A `Lambda` layer or `__lambda__` object carries Python bytecode.
@@ -118,10 +119,141 @@ A configuration the scanner cannot read cannot be vouched for, and a parser
 differential (duplicate keys, invalid UTF-8) can hide a layer from one reader while
 another loads it.
 
+Keras reads configurations with Python's `json`, and modelvet reads them the same way:
+UTF-8, UTF-16 and UTF-32 documents, `NaN` and `Infinity`, the last of duplicate keys,
+and nesting as deep as Python goes (9,998 levels in CPython 3.13; modelvet reads 20,000).
+A configuration nested deeper than modelvet reads, or with more values than
+`graphs.max_json_nodes`, may still load in Python: it is reported at **high** severity,
+because a Lambda layer could sit anywhere in it. Text that is not JSON at all is
+medium: Keras fails to load it too.
+
 ## What to do
-Re-save the model with Keras and scan it again.
+Re-save the model with Keras and scan it again. Do not load a model whose
+configuration was reported at high severity.
 "#,
 };
+
+/// A built-in Keras object that reads files, loads models or downloads while
+/// the model is loaded.
+pub static KERAS_LOAD_TIME_RESOURCE: Rule = Rule {
+    id: "keras-load-time-resource",
+    severity: Severity::High,
+    summary: "A built-in Keras object in the configuration reads a file, loads an external model or fetches a URL while the model loads.",
+    docs: r#"
+## Why it matters
+Being part of Keras does not make an object harmless to deserialise. Some built-in
+layers and utilities act on their arguments as soon as they are rebuilt from the
+configuration:
+
+- `StringLookup`, `IntegerLookup` and `TextVectorization` read a `vocabulary` given as a
+  string through `tf.io.gfile`, which opens local paths and remote URLs (`gs://`,
+  `s3://`, `hdfs://`, `http(s)://` with the matching file systems): any file readable by
+  the loading process, or a request to any server (CVE-2025-12058).
+- `TFSMLayer` loads the SavedModel at its `filepath` and runs its graph when called: a
+  model the scan never saw.
+- `TorchModuleWrapper` unpickles its `module` with `torch.load(weights_only=False)`.
+- Functions such as `keras.utils.get_file` (downloads and writes files),
+  `keras.config.enable_unsafe_deserialization` (switches safe mode off for what follows),
+  `keras.models.load_model` and the `*_dataset_from_directory` readers act when the
+  configuration names them.
+- Any argument named `filepath`, `path`, `url`, `origin`, `fname` or `cache_dir` names
+  something outside the model archive.
+
+Keras 3.12 and later refuse file vocabularies, `TFSMLayer` and `TorchModuleWrapper`
+while `safe_mode=True`, and 3.11 refuses the functions above; older Keras, tf.keras 2,
+`safe_mode=False` and `keras.config.enable_unsafe_deserialization()` do not. URLs,
+external SavedModels, pickled modules and these functions are critical; local file
+paths are high.
+
+## Example
+`{"module": "keras.layers", "class_name": "StringLookup", "config": {"vocabulary":
+"/home/user/.ssh/id_rsa"}}`
+
+## What to do
+Do not load the model with `safe_mode=False` or an older Keras. Ask for a model whose
+vocabulary is stored inline (a list in the configuration, or the `assets/` of the
+`.keras` archive) and whose layers are all inside the archive.
+
+## References
+- CVE-2025-12058 (Keras file read and SSRF through preprocessing vocabularies)
+- https://keras.io/api/models/model_saving_apis/model_saving_and_loading/ (`safe_mode`)
+"#,
+};
+
+/// What a built-in Keras class does with its arguments while loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadEffect {
+    /// Reads the file or URL named by these arguments when they are strings.
+    ReadsFile(&'static [&'static str]),
+    /// Loads and runs an external SavedModel named by `filepath`.
+    LoadsSavedModel,
+    /// Unpickles a module stored in its `module` argument.
+    UnpicklesModule,
+}
+
+/// Built-in classes with load-time effects, by the class name Keras 3
+/// registers (`keras.layers.X` and `keras.src...` modules alike) and that
+/// Keras 2 configurations give as `class_name` alone.
+const LOAD_EFFECTS: &[(&str, LoadEffect)] = &[
+    (
+        "StringLookup",
+        LoadEffect::ReadsFile(&["vocabulary", "idf_weights"]),
+    ),
+    (
+        "IntegerLookup",
+        LoadEffect::ReadsFile(&["vocabulary", "idf_weights"]),
+    ),
+    (
+        "TextVectorization",
+        LoadEffect::ReadsFile(&["vocabulary", "idf_weights"]),
+    ),
+    (
+        "IndexLookup",
+        LoadEffect::ReadsFile(&["vocabulary", "idf_weights"]),
+    ),
+    ("TFSMLayer", LoadEffect::LoadsSavedModel),
+    ("TorchModuleWrapper", LoadEffect::UnpicklesModule),
+];
+
+/// Keras functions that act on the system when a configuration names them
+/// (Keras 3.11's `NON_MODELING_APIS`, by their last component; the
+/// `keras.src` modules define them under the same names).
+const KERAS_EFFECT_FUNCTIONS: &[&str] = &[
+    "get_file",
+    "enable_unsafe_deserialization",
+    "load_model",
+    "model_from_json",
+    "save_model",
+    "load_weights",
+    "save_weights",
+    "load_img",
+    "save_img",
+    "image_dataset_from_directory",
+    "text_dataset_from_directory",
+    "audio_dataset_from_directory",
+    "timeseries_dataset_from_array",
+    "deserialize_keras_object",
+    "register_keras_serializable",
+    "clear_session",
+];
+
+/// Argument names that name a file or URL outside the archive, whatever the class.
+const PATH_ARGUMENTS: &[&str] = &[
+    "filepath",
+    "file_path",
+    "path",
+    "url",
+    "uri",
+    "origin",
+    "fname",
+    "cache_dir",
+    "vocabulary_path",
+];
+
+/// URL schemes `tf.io.gfile` and `keras.utils.get_file` fetch from.
+const URL_SCHEMES: &[&str] = &[
+    "http://", "https://", "ftp://", "gs://", "s3://", "hdfs://", "file://", "ram://",
+];
 
 /// Module prefixes Keras and TensorFlow serialise for their own objects.
 const TRUSTED_MODULES: &[&str] = &["keras", "tensorflow", "tf_keras"];
@@ -247,15 +379,47 @@ impl<'a> Origin<'a> {
 }
 
 /// Parse `bytes` as a Keras configuration found at `origin` and analyse it.
+///
+/// Keras reads configurations with Python's `json.loads`, so they are parsed
+/// as it does ([`jsonr::parse_python`]: encodings, `NaN`, duplicate keys with
+/// the last one winning) and as deep as it goes. What Python may read but
+/// modelvet cannot is a high finding, never a pass.
 pub fn analyze_json(
     ctx: &mut ScanCtx<'_>,
     bytes: &[u8],
     origin: Origin<'_>,
     summary: &mut ConfigSummary,
 ) {
-    match serde_json::from_slice::<Value>(bytes) {
+    let max_nodes = ctx.limits().graphs.max_json_nodes;
+    match jsonr::parse_python(bytes, max_nodes) {
         Ok(value) => analyze_value(ctx, &value, origin, summary),
-        Err(e) => {
+        Err(JsonError::TooManyNodes) => {
+            let what = format!("in {}", origin.label);
+            ctx.limit_hit("graphs.max_json_nodes", max_nodes, &what);
+            let f = ctx.finding(
+                &KERAS_MALFORMED_CONFIG,
+                origin.at(""),
+                format!(
+                    "{} has more than {max_nodes} JSON values; it was not analysed",
+                    origin.label
+                ),
+            );
+            ctx.push(f.with_severity(Severity::High));
+        }
+        Err(e @ JsonError::TooDeep) => {
+            let f = ctx.finding(
+                &KERAS_MALFORMED_CONFIG,
+                origin.at(""),
+                format!(
+                    "{}: {e}; Python's json may still read it, it was not analysed",
+                    origin.label
+                ),
+            );
+            ctx.push(f.with_severity(Severity::High).with_help(
+                "a configuration modelvet cannot read can hide a Lambda layer; do not load the model",
+            ));
+        }
+        Err(JsonError::Syntax(e)) => {
             let f = ctx.finding(
                 &KERAS_MALFORMED_CONFIG,
                 origin.at(""),
@@ -272,7 +436,7 @@ pub fn analyze_json(
 /// Analyse a parsed Keras configuration.
 pub fn analyze_value(
     ctx: &mut ScanCtx<'_>,
-    value: &Value,
+    value: &Json,
     origin: Origin<'_>,
     summary: &mut ConfigSummary,
 ) {
@@ -284,8 +448,9 @@ pub fn analyze_value(
         origin,
         summary,
         limit_hit: false,
+        path: Vec::new(),
     };
-    walker.walk(value, String::new(), 0, false);
+    walker.walk(value);
 }
 
 struct Walker<'a, 'o> {
@@ -294,86 +459,145 @@ struct Walker<'a, 'o> {
     origin: Origin<'a>,
     summary: &'a mut ConfigSummary,
     limit_hit: bool,
+    /// JSON pointer tokens of every container walked, with their parent's
+    /// index: pointers are built only for findings.
+    path: Vec<(usize, String)>,
 }
+
+/// Index of the root in [`Walker::path`].
+const NO_PARENT: usize = usize::MAX;
 
 /// Escape one JSON pointer token (RFC 6901).
 fn token(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
-impl Walker<'_, '_> {
-    fn walk(&mut self, value: &Value, pointer: String, depth: u32, in_layers: bool) {
-        if depth > self.limits.max_config_depth {
-            if !self.limit_hit {
-                self.limit_hit = true;
-                let max = self.limits.max_config_depth;
-                let what = format!("in {} at {pointer}", self.origin.label);
-                self.ctx.limit_hit("graphs.max_config_depth", max, &what);
+/// The members of an object in the order Python's `dict` keeps them: first
+/// position of each key, value of its last occurrence.
+fn members(entries: &[(String, Json)]) -> Vec<(&str, &Json)> {
+    let mut out: Vec<(&str, &Json)> = Vec::with_capacity(entries.len());
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (k, v) in entries {
+        match index.get(k.as_str()) {
+            Some(&i) => {
+                if let Some(slot) = out.get_mut(i) {
+                    slot.1 = v;
+                }
             }
-            return;
+            None => {
+                index.insert(k, out.len());
+                out.push((k, v));
+            }
         }
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.walk(item, format!("{pointer}/{i}"), depth + 1, in_layers);
+    }
+    out
+}
+
+impl Walker<'_, '_> {
+    fn pointer(&self, mut at: usize) -> String {
+        let mut tokens = Vec::new();
+        while let Some((parent, tok)) = self.path.get(at) {
+            tokens.push(tok.as_str());
+            at = *parent;
+        }
+        tokens.iter().rev().fold(String::new(), |mut p, t| {
+            p.push('/');
+            p.push_str(t);
+            p
+        })
+    }
+
+    /// Walk the tree depth first with an explicit stack (configurations nest
+    /// as deep as [`jsonr::MAX_JSON_DEPTH`]).
+    fn walk(&mut self, root: &Json) {
+        // (value, path index, depth, inside a `layers` list)
+        let mut stack: Vec<(&Json, usize, u32, bool)> = vec![(root, NO_PARENT, 0, false)];
+        while let Some((value, at, depth, in_layers)) = stack.pop() {
+            if depth > self.limits.max_config_depth {
+                if !self.limit_hit {
+                    self.limit_hit = true;
+                    let max = self.limits.max_config_depth;
+                    let what = format!("in {} at {}", self.origin.label, self.pointer(at));
+                    self.ctx.limit_hit("graphs.max_config_depth", max, &what);
                 }
+                continue;
             }
-            Value::Object(map) => {
-                let mut skip_function = false;
-                if let Some(class) = map.get("class_name").and_then(Value::as_str) {
-                    if in_layers {
-                        self.summary.layers = self.summary.layers.saturating_add(1);
+            match value {
+                Json::Array(items) => {
+                    for (i, item) in items.iter().enumerate().rev() {
+                        if matches!(item, Json::Array(_) | Json::Object(_)) {
+                            let child = self.path.len();
+                            self.path.push((at, i.to_string()));
+                            stack.push((item, child, depth.saturating_add(1), in_layers));
+                        }
                     }
-                    let internal = class.starts_with("__");
-                    if !internal
-                        && (self.summary.class_names.len() < 1000
-                            || self.summary.class_names.contains_key(class))
-                    {
-                        let n = self
-                            .summary
-                            .class_names
-                            .entry(class.to_owned())
-                            .or_insert(0);
-                        *n = n.saturating_add(1);
-                    }
-                    skip_function = self.object(map, class, &pointer);
                 }
-                for (key, child) in map {
-                    if skip_function && key == "config" {
-                        continue;
+                Json::Object(entries) => {
+                    let map = members(entries);
+                    let mut skip_function = false;
+                    if let Some(class) = get(&map, "class_name").and_then(Json::as_str) {
+                        if in_layers {
+                            self.summary.layers = self.summary.layers.saturating_add(1);
+                        }
+                        let internal = class.starts_with("__");
+                        if !internal
+                            && (self.summary.class_names.len() < 1000
+                                || self.summary.class_names.contains_key(class))
+                        {
+                            let n = self
+                                .summary
+                                .class_names
+                                .entry(class.to_owned())
+                                .or_insert(0);
+                            *n = n.saturating_add(1);
+                        }
+                        let pointer = self.pointer(at);
+                        skip_function = self.object(&map, class, &pointer);
                     }
-                    let layers = key == "layers";
-                    self.walk(
-                        child,
-                        format!("{pointer}/{}", token(key)),
-                        depth + 1,
-                        layers,
-                    );
+                    for (key, child) in map.iter().rev() {
+                        if skip_function && *key == "config" {
+                            continue;
+                        }
+                        if matches!(child, Json::Array(_) | Json::Object(_)) {
+                            let index = self.path.len();
+                            self.path.push((at, token(key)));
+                            stack.push((child, index, depth.saturating_add(1), *key == "layers"));
+                        }
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
 
     /// Check one serialised object. Returns whether its `config` was fully
     /// reported (a Lambda layer with bytecode) and need not be walked.
-    fn object(&mut self, map: &serde_json::Map<String, Value>, class: &str, pointer: &str) -> bool {
-        let module = map.get("module").and_then(Value::as_str);
-        let registered = map.get("registered_name").and_then(Value::as_str);
-        let config = map.get("config");
+    fn object(&mut self, map: &[(&str, &Json)], class: &str, pointer: &str) -> bool {
+        let module = get(map, "module").and_then(Json::as_str);
+        let registered = get(map, "registered_name").and_then(Json::as_str);
+        let config = get(map, "config");
         if class == "function" {
             // Keras 3 serialises a named function as
             // `{"module": "builtins", "class_name": "function", "config": "name"}`.
-            let name = config.and_then(Value::as_str).unwrap_or_default();
+            let name = config.and_then(Json::as_str).unwrap_or_default();
             match module {
                 Some("builtins") | None => self.named_function(name, pointer),
+                Some(module) if is_trusted_module(module) => {
+                    self.keras_function(module, name, pointer);
+                }
                 Some(module) => self.module(module, name, pointer),
             }
             return false;
         }
         if let Some(module) = module {
+            if is_trusted_module(module) {
+                self.keras_function(module, class, pointer);
+            }
             self.module(module, class, pointer);
+        } else if KERAS_EFFECT_FUNCTIONS.contains(&short_name(class)) {
+            self.keras_function("keras", class, pointer);
         }
+        self.load_effects(class, registered, config, pointer);
         let custom = registered
             .filter(|r| r.contains('>'))
             .or_else(|| class.contains('>').then_some(class));
@@ -408,7 +632,7 @@ impl Walker<'_, '_> {
                 let named = function.and_then(function_name);
                 let fmodule = config
                     .and_then(|c| c.get("module"))
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .unwrap_or_default();
                 let what = match named {
                     Some(name) if !fmodule.is_empty() => format!("`{fmodule}.{name}`"),
@@ -429,6 +653,123 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// A Keras function that acts on the system when named (`get_file`,
+    /// `enable_unsafe_deserialization`, `load_model`...).
+    fn keras_function(&mut self, module: &str, name: &str, pointer: &str) {
+        let short = short_name(name);
+        if !KERAS_EFFECT_FUNCTIONS.contains(&short) {
+            return;
+        }
+        let f = self.ctx.finding(
+            &KERAS_LOAD_TIME_RESOURCE,
+            self.origin.at(pointer),
+            format!(
+                "{} names the Keras function `{}.{}`, which acts on files, the network or safe mode when the configuration is deserialised",
+                self.origin.label,
+                abbreviate(module, 120),
+                abbreviate(short, 80)
+            ),
+        );
+        self.ctx.push(f.with_severity(Severity::Critical).with_help(
+            "Keras before 3.11 calls it even with safe_mode=True; do not load the model",
+        ));
+    }
+
+    /// Built-in classes judged by what they do while loading.
+    fn load_effects(
+        &mut self,
+        class: &str,
+        registered: Option<&str>,
+        config: Option<&Json>,
+        pointer: &str,
+    ) {
+        let names = [Some(short_name(class)), registered.map(short_name)];
+        let effect = LOAD_EFFECTS
+            .iter()
+            .find(|(c, _)| names.contains(&Some(*c)))
+            .map(|(c, e)| (*c, *e));
+        let args: Vec<(&str, &Json)> = match config {
+            Some(Json::Object(entries)) => members(entries),
+            _ => Vec::new(),
+        };
+        let mut reported: Vec<&str> = Vec::new();
+        match effect {
+            Some((name, LoadEffect::ReadsFile(keys))) => {
+                for (key, value) in &args {
+                    let Some(path) = value.as_str().filter(|_| keys.contains(key)) else {
+                        continue;
+                    };
+                    reported.push(key);
+                    self.path_argument(name, key, path, pointer, "reads");
+                }
+            }
+            Some((name, LoadEffect::LoadsSavedModel)) => {
+                let path = get(&args, "filepath").and_then(Json::as_str);
+                reported.push("filepath");
+                let f = self.ctx.finding(
+                    &KERAS_LOAD_TIME_RESOURCE,
+                    self.origin.at(pointer),
+                    format!(
+                        "`{name}` in {} loads the external SavedModel {} and runs its graph",
+                        self.origin.label,
+                        path.map_or("named by its config".to_owned(), |p| format!(
+                            "`{}`",
+                            abbreviate(p, 200)
+                        )),
+                    ),
+                );
+                self.ctx.push(f.with_severity(Severity::Critical).with_help(
+                    "that model was not scanned; Keras before 3.12 loads it even with safe_mode=True",
+                ));
+            }
+            Some((name, LoadEffect::UnpicklesModule)) if get(&args, "module").is_some() => {
+                let f = self.ctx.finding(
+                    &KERAS_LOAD_TIME_RESOURCE,
+                    self.origin.at(pointer),
+                    format!(
+                        "`{name}` in {} unpickles the torch module stored in its config with torch.load(weights_only=False)",
+                        self.origin.label
+                    ),
+                );
+                self.ctx.push(f.with_severity(Severity::Critical).with_help(
+                    "the pickle runs code on load when safe_mode is off; do not load the model",
+                ));
+            }
+            Some(_) | None => {}
+        }
+        for (key, value) in &args {
+            if reported.contains(key) || !PATH_ARGUMENTS.contains(key) {
+                continue;
+            }
+            if let Some(path) = value.as_str().filter(|p| !p.is_empty()) {
+                self.path_argument(short_name(class), key, path, pointer, "uses");
+            }
+        }
+    }
+
+    fn path_argument(&mut self, class: &str, key: &str, path: &str, pointer: &str, verb: &str) {
+        let lower = path.trim_start().to_ascii_lowercase();
+        let url = URL_SCHEMES.iter().any(|s| lower.starts_with(s));
+        let (what, severity) = if url {
+            ("the URL", Severity::Critical)
+        } else {
+            ("the file", Severity::High)
+        };
+        let f = self.ctx.finding(
+            &KERAS_LOAD_TIME_RESOURCE,
+            self.origin.at(pointer),
+            format!(
+                "`{}` in {} {verb} {what} `{}` (argument `{}`) when the model is loaded: it is outside the model archive",
+                abbreviate(class, 120),
+                self.origin.label,
+                abbreviate(path, 200),
+                abbreviate(key, 60)
+            ),
+        );
+        self.ctx.push(f.with_severity(severity).with_help(
+            "Keras before 3.12 reads it even with safe_mode=True; ask for a model with the vocabulary or data inside the archive",
+        ));
+    }
     fn lambda_code(&mut self, pointer: &str, what: &str, code: Option<Bytecode>) {
         if let Some(code) = &code {
             if !self.summary.code_seen.insert(code.hash) {
@@ -523,15 +864,26 @@ fn is_trusted_module(module: &str) -> bool {
 
 /// The name of a function stored by name (`function_type: "function"`, or a
 /// Keras 3 `{"class_name": "function", "config": "name"}`).
-fn function_name(function: &Value) -> Option<String> {
+fn function_name(function: &Json) -> Option<String> {
     match function {
-        Value::String(s) => Some(abbreviate(s, 120)),
-        Value::Object(m) => m
+        Json::Str(s) => Some(abbreviate(s, 120)),
+        Json::Object(_) => function
             .get("config")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(|s| abbreviate(s, 120)),
         _ => None,
     }
+}
+
+/// The value of `key` in an object's members.
+fn get<'j>(map: &[(&str, &'j Json)], key: &str) -> Option<&'j Json> {
+    map.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// The last component of a class or function name (`keras.layers.StringLookup`,
+/// `keras_hub>StringLookup` and `StringLookup` are all `StringLookup`).
+fn short_name(name: &str) -> &str {
+    name.rsplit(['>', '.']).next().unwrap_or(name)
 }
 
 /// Scan a `.keras` archive's `config.json` and `metadata.json` (the zip
@@ -547,12 +899,13 @@ pub fn scan_archive(
         if entry.size > max_json {
             ctx.limit_hit("graphs.max_json_bytes", max_json, "in metadata.json");
         } else if let Some(member) = zip::read_member(src, entry, ctx)? {
-            if let Ok(Value::Object(meta)) = serde_json::from_slice::<Value>(member.bytes()) {
+            let max_nodes = ctx.limits().graphs.max_json_nodes;
+            if let Ok(meta) = jsonr::parse_python(member.bytes(), max_nodes) {
                 summary.keras_version = meta
                     .get("keras_version")
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .map(|s| abbreviate(s, 60));
-                if let Some(date) = meta.get("date_saved").and_then(Value::as_str) {
+                if let Some(date) = meta.get("date_saved").and_then(Json::as_str) {
                     ctx.fact("keras_date_saved", json!(abbreviate(date, 60)));
                 }
             }

@@ -36,6 +36,7 @@ pub const RULES: &[&Rule] = &[
     &keras::KERAS_MODULE_IMPORT,
     &keras::KERAS_CUSTOM_OBJECT,
     &keras::KERAS_MALFORMED_CONFIG,
+    &keras::KERAS_LOAD_TIME_RESOURCE,
     &hdf5::HDF5_MALFORMED,
     &hdf5::HDF5_EXTERNAL_LINK,
     &hdf5::HDF5_EXTERNAL_STORAGE,
@@ -60,8 +61,12 @@ pub struct GraphLimits {
     /// Largest JSON document parsed (Keras `config.json`, H5 `model_config`,
     /// SavedModel `keras_metadata.pb` entries). Default 64 MiB.
     pub max_json_bytes: u64,
-    /// Deepest nesting of a Keras configuration walked. Default 100.
+    /// Deepest nesting of a Keras configuration walked (the walk is
+    /// iterative). Default 20,000, the JSON reader's depth limit: Python's
+    /// `json` reads 9,998 levels in CPython 3.13.
     pub max_config_depth: u32,
+    /// Most values in one Keras configuration (JSON document). Default 5,000,000.
+    pub max_json_nodes: u64,
     /// Most object header messages read per HDF5 object. Default 4,096.
     pub max_hdf5_messages: u32,
     /// Most object header continuation blocks followed per HDF5 object. Default 256.
@@ -94,7 +99,8 @@ impl Default for GraphLimits {
             max_proto_fields: 100_000_000,
             max_string_bytes: 64 * 1024,
             max_json_bytes: 64 * 1024 * 1024,
-            max_config_depth: 100,
+            max_config_depth: 20_000,
+            max_json_nodes: 5_000_000,
             max_hdf5_messages: 4096,
             max_hdf5_continuations: 256,
             max_hdf5_attribute_bytes: 64 * 1024 * 1024,

@@ -258,3 +258,53 @@ fn graph_past_the_sniff_window_needs_the_onnx_name() {
     clean(&s);
     assert_ne!(scan("big.bin", &bytes).format, Some(Format::Onnx));
 }
+
+#[test]
+fn unknown_fields_do_not_hide_external_data_traversal() {
+    // scripts/gen-graph-fixtures.py --onnx-unknown: external_traversal.onnx
+    // after an unknown varint field, an unknown group and producer_name as a
+    // varint, all of which protobuf skips (onnx.load reads the model; the
+    // script checks it).
+    let bytes = fixture!("onnx/unknown_fields_traversal.onnx");
+    for name in ["m.onnx", "model"] {
+        let s = scan(name, bytes);
+        assert_eq!(s.format, Some(Format::Onnx), "{name}");
+        let f = only(&s, "onnx-external-data-path");
+        assert_eq!(f.evidence.as_deref(), Some("../../../../etc/passwd"));
+        assert_eq!(
+            s.facts["onnx_unknown_fields"],
+            serde_json::json!([99, 100, 2])
+        );
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+    }
+}
+
+#[test]
+fn unknown_fields_in_nested_messages_are_skipped() {
+    // An unknown group and varint inside the graph, the node and the tensor.
+    use modelvet_testkit::protobuf::Message;
+    let tensor = Message::new()
+        .string(8, "w")
+        .raw(&[0xa3, 0x06, 0x08, 0x01, 0xa4, 0x06])
+        .message(
+            13,
+            &Message::new()
+                .string(1, "location")
+                .string(2, "/etc/shadow"),
+        )
+        .varint(14, 1);
+    let node = Message::new().varint(99, 7).string(4, "Relu").string(7, "");
+    let graph = Message::new()
+        .raw(&[0xa3, 0x06, 0xa4, 0x06])
+        .message(1, &node)
+        .message(5, &tensor)
+        .string(2, "g");
+    let model = Message::new()
+        .varint(1, 10)
+        .message(7, &graph)
+        .message(8, &Message::new().string(1, "").varint(2, 17))
+        .build();
+    let s = scan("m.onnx", &model);
+    let f = only(&s, "onnx-external-data-path");
+    assert_eq!(f.evidence.as_deref(), Some("/etc/shadow"));
+}

@@ -41,7 +41,15 @@ pub enum Value {
     Len(Span),
     /// Wire type 5.
     Fixed32(u32),
+    /// Wire types 3 and 4: a (deprecated) group, from after its start tag to
+    /// its end tag. Parsers skip groups of fields they do not know, so a
+    /// group hides nothing from a loader and must not stop a scan.
+    Group(Span),
 }
+
+/// Deepest nesting of groups skipped (protobuf's default recursion limit;
+/// deeper input is rejected by `protobuf` and `upb` too).
+pub const MAX_GROUP_DEPTH: usize = 100;
 
 /// One field of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +193,62 @@ impl<'s> Reader<'s> {
         Ok(value)
     }
 
+    /// Skip a group whose start tag (field `number`) is before `cursor`, as
+    /// protobuf parsers skip unknown groups: every field inside is read (and
+    /// counted), nested groups up to [`MAX_GROUP_DEPTH`], and the group ends
+    /// at the end tag of the same number. Returns the span of its content.
+    fn skip_group(&mut self, number: u32, cursor: &mut u64, end: u64) -> Result<Span, WireError> {
+        let start = *cursor;
+        let mut open = vec![number];
+        loop {
+            let at = *cursor;
+            if at >= end {
+                return Err(malformed(start, "group runs past its message"));
+            }
+            let tag = self.varint(cursor, end)?;
+            let n = u32::try_from(tag >> 3).map_err(|_| malformed(at, "field number too large"))?;
+            if n == 0 || n > 536_870_911 {
+                return Err(malformed(at, "invalid field number"));
+            }
+            self.fields_read = self.fields_read.saturating_add(1);
+            match tag & 7 {
+                0 => {
+                    self.varint(cursor, end)?;
+                }
+                1 => {
+                    self.fixed(cursor, end, 8)?;
+                }
+                2 => {
+                    let len = self.varint(cursor, end)?;
+                    *cursor = cursor
+                        .checked_add(len)
+                        .filter(|e| *e <= end)
+                        .ok_or_else(|| {
+                            malformed(at, "length-delimited field runs past its message")
+                        })?;
+                }
+                5 => {
+                    self.fixed(cursor, end, 4)?;
+                }
+                3 => {
+                    if open.len() >= MAX_GROUP_DEPTH {
+                        return Err(malformed(at, "groups nested too deep"));
+                    }
+                    open.push(n);
+                }
+                4 => {
+                    if open.pop() != Some(n) {
+                        return Err(malformed(at, "end-group tag does not match its group"));
+                    }
+                    if open.is_empty() {
+                        return Ok(Span { start, end: at });
+                    }
+                }
+                _ => return Err(malformed(at, "invalid wire type")),
+            }
+        }
+    }
+
     /// Read the next field of the message ending at `end`, advancing `cursor`.
     /// `Ok(None)` at the end of the message.
     pub fn next_field(&mut self, cursor: &mut u64, end: u64) -> Result<Option<Field>, WireError> {
@@ -214,7 +278,8 @@ impl<'s> Reader<'s> {
                 Value::Len(Span { start, end: stop })
             }
             5 => Value::Fixed32(u32::try_from(self.fixed(cursor, end, 4)?).unwrap_or(u32::MAX)),
-            3 | 4 => return Err(malformed(offset, "deprecated group wire type")),
+            3 => Value::Group(self.skip_group(number, cursor, end)?),
+            4 => return Err(malformed(offset, "end-group tag without a group")),
             _ => return Err(malformed(offset, "invalid wire type")),
         };
         self.fields_read = self.fields_read.saturating_add(1);
@@ -316,6 +381,7 @@ pub fn walk_prefix(
                 let value = match field.value {
                     Value::Varint(v) => PrefixValue::Varint(v),
                     Value::Fixed64(_) | Value::Fixed32(_) => PrefixValue::Fixed,
+                    Value::Group(_) => PrefixValue::Group,
                     Value::Len(span) => {
                         let start = usize::try_from(span.start).unwrap_or(usize::MAX);
                         let stop = usize::try_from(span.end.min(end)).unwrap_or(usize::MAX);
@@ -352,6 +418,8 @@ pub enum PrefixValue<'a> {
     Varint(u64),
     /// Wire type 1 or 5.
     Fixed,
+    /// A whole group (wire type 3 to its end tag).
+    Group,
     /// Wire type 2, with the part of the payload inside the window.
     Len {
         /// Payload bytes inside the window.
@@ -368,6 +436,7 @@ impl PrefixValue<'_> {
             PrefixValue::Varint(_) => 0,
             PrefixValue::Fixed => 1,
             PrefixValue::Len { .. } => 2,
+            PrefixValue::Group => 3,
         }
     }
 }
@@ -405,6 +474,18 @@ mod tests {
     }
 
     #[test]
+    fn groups_are_skipped_as_protobuf_skips_them() {
+        // 1: group { 2: varint 5, 3: group { 4: "x" } }, then 5: varint 1.
+        let bytes = [
+            0x0b, 0x10, 0x05, 0x1b, 0x22, 1, b'x', 0x1c, 0x0c, 0x28, 0x01,
+        ];
+        let got = fields(&bytes).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].value, Value::Group(Span { start: 1, end: 8 }));
+        assert_eq!(got[1].varint(), Some(1));
+    }
+
+    #[test]
     fn rejects_malformed_input() {
         // Length past the end.
         assert!(matches!(
@@ -416,8 +497,18 @@ mod tests {
             fields(&[0x08, 0x80]),
             Err(WireError::Malformed { .. })
         ));
-        // Group wire type.
+        // A group that never ends, an end tag without a group, mismatched ends.
         assert!(matches!(fields(&[0x0b]), Err(WireError::Malformed { .. })));
+        assert!(matches!(fields(&[0x0c]), Err(WireError::Malformed { .. })));
+        assert!(matches!(
+            fields(&[0x0b, 0x13, 0x1c, 0x0c]),
+            Err(WireError::Malformed { .. })
+        ));
+        // Groups nested deeper than protobuf accepts.
+        let deep: Vec<u8> = std::iter::repeat_n(0x0b, MAX_GROUP_DEPTH + 1)
+            .chain(std::iter::repeat_n(0x0c, MAX_GROUP_DEPTH + 1))
+            .collect();
+        assert!(matches!(fields(&deep), Err(WireError::Malformed { .. })));
         // Field number zero.
         assert!(matches!(
             fields(&[0x00, 0x01]),

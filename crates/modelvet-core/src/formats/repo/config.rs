@@ -40,6 +40,12 @@ Configuration read by different tools must mean the same to each. Python's `json
 the last of duplicate keys, other readers the first; a broken file may be read by a
 lenient parser differently from how it looks.
 
+Python's `json` (which `transformers`, the hub libraries and Jupyter use) reads
+documents nested 9,998 levels deep in CPython 3.13; modelvet reads 20,000 levels
+without recursion. A document nested deeper may still be read by Python but was not
+analysed (its `auto_map` or chat template unseen), and is reported at **high**
+severity.
+
 ## What to do
 Fix or re-download the file.
 "#,
@@ -51,10 +57,20 @@ pub const RULES: &[&Rule] = &[&CONFIG_REMOTE_CODE, &JSON_MALFORMED];
 /// Scan a JSON document named `name`.
 pub fn scan_json(bytes: &[u8], name: &str, ctx: &mut ScanCtx<'_>) {
     let max_nodes = ctx.limits().repo.max_json_nodes;
-    let value = match json::parse(bytes, max_nodes) {
+    // transformers and the hub libraries read these files with Python's json.
+    let value = match json::parse_python(bytes, max_nodes) {
         Ok(v) => v,
         Err(JsonError::TooManyNodes) => {
             ctx.limit_hit("repo.max_json_nodes", max_nodes, "in the JSON document");
+            return;
+        }
+        Err(e @ JsonError::TooDeep) => {
+            let f = ctx.finding(
+                &JSON_MALFORMED,
+                Location::File,
+                format!("{e}: Python's json may still read it, modelvet did not analyse it"),
+            );
+            ctx.push(f.with_severity(Severity::High));
             return;
         }
         Err(JsonError::Syntax(e)) => {
@@ -67,46 +83,50 @@ pub fn scan_json(bytes: &[u8], name: &str, ctx: &mut ScanCtx<'_>) {
             return;
         }
     };
-    duplicates(&value, "", ctx, &mut 0);
+    duplicates(&value, ctx);
     if let Some(map) = value.get("auto_map") {
         auto_map(map, name, ctx);
     }
     chat_templates(&value, ctx);
 }
 
-fn duplicates(v: &Json, pointer: &str, ctx: &mut ScanCtx<'_>, raised: &mut usize) {
-    match v {
-        Json::Object(entries) => {
-            for dup in json::duplicate_keys(entries) {
-                if *raised >= 20 {
-                    return;
+fn duplicates(root: &Json, ctx: &mut ScanCtx<'_>) {
+    // Iterative: documents nest up to json::MAX_JSON_DEPTH levels.
+    let mut raised = 0usize;
+    let mut stack: Vec<(&Json, String)> = vec![(root, String::new())];
+    while let Some((v, pointer)) = stack.pop() {
+        match v {
+            Json::Object(entries) => {
+                for dup in json::duplicate_keys(entries) {
+                    if raised >= 20 {
+                        return;
+                    }
+                    raised = raised.saturating_add(1);
+                    let loc = Location::JsonPointer {
+                        pointer: format!("{pointer}/{}", json::pointer_escape(dup)),
+                    };
+                    let f = ctx.finding(
+                        &JSON_MALFORMED,
+                        loc,
+                        format!("key `{}` occurs more than once", abbreviate(dup, 80)),
+                    );
+                    ctx.push(f);
                 }
-                *raised = raised.saturating_add(1);
-                let loc = Location::JsonPointer {
-                    pointer: format!("{pointer}/{}", json::pointer_escape(dup)),
-                };
-                let f = ctx.finding(
-                    &JSON_MALFORMED,
-                    loc,
-                    format!("key `{}` occurs more than once", abbreviate(dup, 80)),
-                );
-                ctx.push(f);
+                for (k, child) in entries.iter().rev() {
+                    if matches!(child, Json::Object(_) | Json::Array(_)) {
+                        stack.push((child, format!("{pointer}/{}", json::pointer_escape(k))));
+                    }
+                }
             }
-            for (k, child) in entries {
-                duplicates(
-                    child,
-                    &format!("{pointer}/{}", json::pointer_escape(k)),
-                    ctx,
-                    raised,
-                );
+            Json::Array(items) => {
+                for (i, child) in items.iter().enumerate().rev() {
+                    if matches!(child, Json::Object(_) | Json::Array(_)) {
+                        stack.push((child, format!("{pointer}/{i}")));
+                    }
+                }
             }
+            _ => {}
         }
-        Json::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                duplicates(child, &format!("{pointer}/{i}"), ctx, raised);
-            }
-        }
-        _ => {}
     }
 }
 

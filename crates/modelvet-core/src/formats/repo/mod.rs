@@ -17,6 +17,7 @@ pub mod config;
 pub mod executable;
 pub mod lfs;
 pub mod notebook;
+mod pyast;
 pub mod python;
 pub mod shell;
 
@@ -24,6 +25,7 @@ pub mod shell;
 pub const RULES: &[&Rule] = &[
     &python::PYTHON_CUSTOM_CODE,
     &python::PYTHON_DANGEROUS_CALL,
+    &python::PYTHON_UNPARSED,
     &config::CONFIG_REMOTE_CODE,
     &config::JSON_MALFORMED,
     &shell::SHELL_REMOTE_EXEC,
@@ -91,8 +93,9 @@ pub fn sniff(s: &Sniff<'_>) -> Option<Format> {
             }
         }
     }
-    // Jinja templates start with `{{` or `{%` and are not JSON.
-    if matches!(s.extension().as_str(), "jinja" | "j2") {
+    // Jinja templates start with `{{` or `{%` and are not JSON; neither are
+    // text files such as Keras vocabularies (`[UNK]` on the first line).
+    if matches!(s.extension().as_str(), "jinja" | "j2" | "txt") {
         return Some(Format::Text);
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {

@@ -18,7 +18,8 @@ fn source(cell: &Json) -> String {
 /// Scan a notebook document.
 pub fn scan(bytes: &[u8], ctx: &mut ScanCtx<'_>) {
     let limits = ctx.limits().repo.clone();
-    let doc = match json::parse(bytes, limits.max_json_nodes) {
+    // Jupyter reads notebooks with Python's json.
+    let doc = match json::parse_python(bytes, limits.max_json_nodes) {
         Ok(v) => v,
         Err(JsonError::TooManyNodes) => {
             ctx.limit_hit(
@@ -35,6 +36,17 @@ pub fn scan(bytes: &[u8], ctx: &mut ScanCtx<'_>) {
                 format!("notebook is not valid JSON: {e}"),
             );
             ctx.push(f);
+            return;
+        }
+        Err(e @ JsonError::TooDeep) => {
+            let f = ctx.finding(
+                &super::config::JSON_MALFORMED,
+                Location::File,
+                format!(
+                    "notebook: {e}; Python's json may still read it, modelvet did not analyse it"
+                ),
+            );
+            ctx.push(f.with_severity(crate::severity::Severity::High));
             return;
         }
     };

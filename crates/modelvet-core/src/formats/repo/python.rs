@@ -1,10 +1,16 @@
 //! Python files: custom modelling code loaded with `trust_remote_code=True`.
 //!
-//! A light tokenizer (comments, all string forms, names, brackets) finds the
-//! calls a file makes, resolves them through its imports (`import subprocess
-//! as sp`, `from os import system`) and flags the ones that run commands,
-//! evaluate code, deserialise pickles or download. It never runs the code.
+//! The file is parsed by a real Python parser (`rustpython-parser`) into an
+//! AST. Every call, and every callable passed as an argument, is resolved
+//! through the file's imports and assignments to a dotted path (`import os
+//! as o; o.system` is `os.system`, `x = os; x.system` too, `getattr(os,
+//! "system")` and `__import__("os").system` as well), then judged: first by
+//! a table of calls that run commands, evaluate code, deserialise pickles or
+//! download, then by the pickle denylist ([`crate::formats::pickle::classify`]).
+//! A file the parser refuses is still scanned by a light tokenizer (the
+//! fallback), and reported. It never runs the code.
 
+use super::pyast;
 use crate::finding::{abbreviate, Location};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
@@ -41,6 +47,17 @@ evaluate strings (`eval`, `exec`, `__import__`), deserialise pickles (`pickle.lo
 `torch.load` without `weights_only=True`) or fetch more code and data from the network.
 Each of these runs with the privileges of whoever loads the model.
 
+Names are resolved the way Python binds them before they are judged: `import os as o;
+o.system(...)`, `from subprocess import Popen as P`, `x = os; x.system(...)`,
+`getattr(os, "system")(...)` and `__import__("os").system(...)` are all `os.system`,
+and the evidence shows the chain. Process spawning in every form (`os.exec*`,
+`os.spawn*`, `os.posix_spawn`, `pty.spawn`, `asyncio.create_subprocess_*`), nested
+unpicklers (`pickle`, `dill`, `cloudpickle`, `marshal`, `joblib.load`,
+`numpy.load(allow_pickle=True)`, `torch.load` without `weights_only=True`), `exec`,
+`eval`, `compile`, dynamic imports and network clients are flagged, as is anything
+else the pickle denylist rates critical (`runpy`, `ctypes`, `_posixsubprocess`). A
+dangerous callable passed as a value (`Thread(target=os.system)`) is flagged too.
+
 ## Example
 `os.system("curl https://example.invalid/x.sh | sh")` in `modeling_custom.py`.
 
@@ -50,19 +67,61 @@ you understand why the call is there.
 "#,
 };
 
-/// Rules of the Python scanner.
-pub const RULES: &[&Rule] = &[&PYTHON_CUSTOM_CODE, &PYTHON_DANGEROUS_CALL];
+/// The parser could not read the file, or it nests too deep to analyse.
+pub static PYTHON_UNPARSED: Rule = Rule {
+    id: "python-unparsed",
+    severity: Severity::Medium,
+    summary: "A Python file could not be parsed, so its calls were only found by a token scan.",
+    docs: r#"
+## Why it matters
+Calls are judged after resolving names through imports and assignments, which needs
+the file's syntax tree. A file that does not parse was scanned by a light tokenizer
+instead, which misses aliases (`x = os; x.system(...)`) and `getattr` tricks.
 
+A syntax error is reported at **medium** severity: Python cannot import the file
+either (`trust_remote_code` fails), unless it uses syntax newer than the parser
+knows (Python 3.12 f-strings, `type` statements). A file whose expressions or
+blocks nest deeper than modelvet analyses (300 levels) is **high**: Python may
+still import it, and nothing vouches for what it does.
+
+## What to do
+Read the file. A model repository has no reason to ship code that is
+machine-generated to this depth or that does not parse.
+"#,
+};
+
+/// Rules of the Python scanner.
+pub const RULES: &[&Rule] = &[
+    &PYTHON_CUSTOM_CODE,
+    &PYTHON_DANGEROUS_CALL,
+    &PYTHON_UNPARSED,
+];
+
+/// Largest file handed to the parser (the reader already stops at
+/// `repo.max_text_bytes`, 8 MiB by default).
+pub const MAX_PARSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Deepest estimated nesting of expressions and brackets parsed. The syntax
+/// tree is visited and dropped recursively, so deeper input is not parsed
+/// (see [`nesting`]); CPython refuses more than 200 nested brackets but
+/// accepts long operator chains.
+pub const MAX_NESTING: u32 = 300;
+
+/// A token of the fallback tokenizer.
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
+pub enum Tok {
+    /// A name or keyword.
     Name(String),
+    /// A string literal.
     Str,
+    /// Any other character.
     Op(char),
+    /// The end of a line.
     Newline,
 }
 
 /// Tokens with their 1-based line numbers.
-fn tokenize(src: &str) -> Vec<(Tok, u64)> {
+pub fn tokenize(src: &str) -> Vec<(Tok, u64)> {
     tokenize_from(src, 1, 0)
 }
 
@@ -199,71 +258,164 @@ pub struct Call {
     /// Fully qualified name, e.g. `subprocess.run`.
     pub name: String,
     /// Why it is flagged.
-    pub why: &'static str,
+    pub why: String,
     /// Severity.
     pub severity: Severity,
     /// 1-based line.
     pub line: u64,
+    /// How the written name resolves, when it differs (``"`o.system` is
+    /// `os.system` (import os as o)"``).
+    pub via: Option<String>,
 }
 
-fn classify(name: &str, args: &[Tok]) -> Option<(&'static str, Severity)> {
+/// What matters about a call's arguments.
+#[derive(Debug, Clone, Copy, Default)]
+struct Args {
+    /// `weights_only=True` is passed.
+    weights_only: bool,
+    /// `allow_pickle=True` is passed.
+    allow_pickle: bool,
+    /// An argument names a module whose attributes run code (`getattr(os, name)`).
+    dangerous_module: bool,
+}
+
+/// Modules whose attributes, looked up by a computed name, can run code.
+const DANGEROUS_MODULES: &[&str] = &[
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "builtins",
+    "__builtins__",
+    "pickle",
+    "marshal",
+    "pty",
+    "importlib",
+    "ctypes",
+    "shutil",
+    "socket",
+];
+
+/// The code-specific judgement of a resolved call. Order matters: a more
+/// precise rule comes first.
+fn classify(name: &str, args: Args) -> Option<(&'static str, Severity)> {
     let (module, func) = name.rsplit_once('.').unwrap_or(("", name));
-    let has_kw = |k: &str, v: &str| {
-        args.windows(3)
-            .any(|w| matches!(w, [Tok::Name(a), Tok::Op('='), Tok::Name(b)] if a == k && b == v))
-    };
+    let root = name.split('.').next().unwrap_or(name);
     Some(match (module, func) {
-        ("os", "system" | "popen" | "startfile") => ("runs a shell command", Severity::High),
-        ("os", f) if f.starts_with("exec") || f.starts_with("spawn") => {
-            ("replaces or spawns a process", Severity::High)
+        ("os" | "posix" | "nt", "system" | "popen" | "startfile") => {
+            ("runs a shell command", Severity::High)
+        }
+        ("os" | "posix" | "nt", f)
+            if f.starts_with("exec")
+                || f.starts_with("spawn")
+                || f.starts_with("posix_spawn")
+                || f.starts_with("fork") =>
+        {
+            ("replaces, forks or spawns a process", Severity::High)
         }
         (
             "subprocess",
             "run" | "call" | "Popen" | "check_output" | "check_call" | "getoutput"
             | "getstatusoutput",
         )
-        | ("commands", "getoutput")
-        | ("pty", "spawn") => ("starts a process", Severity::High),
+        | ("_posixsubprocess", "fork_exec")
+        | ("asyncio.subprocess", "create_subprocess_exec" | "create_subprocess_shell")
+        | ("commands", "getoutput" | "getstatusoutput")
+        | ("pty", "spawn" | "fork")
+        | ("asyncio", "create_subprocess_exec" | "create_subprocess_shell") => {
+            ("starts a process", Severity::High)
+        }
         ("" | "builtins", "eval" | "exec") => ("evaluates code from a string", Severity::High),
-        ("" | "builtins", "__import__") | ("importlib", "import_module") => {
+        ("code", "interact" | "InteractiveInterpreter" | "InteractiveConsole")
+        | ("runpy", _)
+        | ("types", "FunctionType" | "CodeType") => ("runs or builds code", Severity::High),
+        ("" | "builtins", "__import__") => {
             ("imports a module chosen at run time", Severity::Medium)
         }
+        _ if root == "importlib" => ("imports a module chosen at run time", Severity::Medium),
         ("" | "builtins", "compile") => ("compiles code from a string", Severity::Medium),
-        ("pickle" | "cPickle" | "_pickle" | "dill" | "cloudpickle", "load" | "loads")
+        (
+            "pickle" | "cPickle" | "_pickle" | "dill" | "cloudpickle",
+            "load" | "loads" | "Unpickler",
+        )
         | ("marshal", "loads" | "load")
         | ("joblib", "load")
+        | ("pandas" | "pd", "read_pickle")
         | ("shelve", "open") => ("deserialises a pickle, which can run code", Severity::High),
-        ("torch", "load") if !has_kw("weights_only", "True") => (
+        ("torch", "load") if !args.weights_only => (
             "loads a checkpoint without weights_only=True, which unpickles arbitrary objects",
             Severity::High,
         ),
-        ("numpy" | "np", "load") if has_kw("allow_pickle", "True") => {
+        ("numpy" | "np", "load") if args.allow_pickle => {
             ("loads a numpy file with allow_pickle=True", Severity::High)
         }
-        ("urllib.request" | "urllib", "urlopen" | "urlretrieve")
-        | ("requests" | "httpx", "get" | "post" | "put" | "request")
+        ("torch.hub", "load") => ("downloads and runs repository code", Severity::High),
+        ("urllib.request" | "urllib" | "urllib2", "urlopen" | "urlretrieve" | "Request")
+        | ("requests" | "httpx" | "aiohttp", _)
+        | ("http.client", "HTTPConnection" | "HTTPSConnection")
+        | ("ftplib", "FTP" | "FTP_TLS")
         | ("wget", "download")
-        | ("socket", "socket" | "create_connection") => ("reaches the network", Severity::Medium),
+        | ("socket", "socket" | "create_connection" | "socketpair") => {
+            ("reaches the network", Severity::Medium)
+        }
+        _ if root == "requests" || root == "httpx" || root == "urllib3" => {
+            ("reaches the network", Severity::Medium)
+        }
         ("huggingface_hub", "hf_hub_download" | "snapshot_download")
-        | ("torch.hub", "load" | "download_url_to_file") => {
+        | ("torch.hub", "download_url_to_file" | "load_state_dict_from_url") => {
             ("downloads further files or code", Severity::Medium)
         }
-        ("" | "builtins", "getattr")
-            if args.iter().any(|t| {
-                matches!(t, Tok::Name(n) if matches!(n.as_str(), "os" | "subprocess" | "builtins" | "__builtins__" | "pickle"))
-            }) =>
-        {
-            ("looks up a function of a dangerous module by name", Severity::High)
-        }
-        ("ctypes" | "ctypes.cdll", "CDLL" | "LoadLibrary") => {
-            ("loads a native library", Severity::High)
-        }
+        ("" | "builtins", "getattr") if args.dangerous_module => (
+            "looks up a function of a dangerous module by name",
+            Severity::High,
+        ),
+        (
+            "ctypes" | "ctypes.cdll" | "ctypes.windll",
+            "CDLL" | "LoadLibrary" | "PyDLL" | "WinDLL",
+        ) => ("loads a native library", Severity::High),
         _ => return None,
     })
 }
 
-/// Every flagged call in `src`, at most `max`.
-pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
+/// [`classify`], then the pickle denylist for what the table does not name:
+/// a critical entry there (code execution, processes, native code) outside
+/// `os` and `builtins` (whose dangerous members the table lists; the rest,
+/// `os.path.join`, is everyday code) is high in a code file.
+fn judge(name: &str, args: Args) -> Option<(String, Severity)> {
+    if let Some((why, severity)) = classify(name, args) {
+        return Some((why.to_owned(), severity));
+    }
+    let root = name.split('.').next().unwrap_or(name);
+    if matches!(root, "os" | "builtins" | "") || !name.contains('.') {
+        return None;
+    }
+    match crate::formats::pickle::classify(name) {
+        crate::formats::pickle::Class::Dangerous {
+            severity: Severity::Critical,
+            reason,
+        } => Some((reason, Severity::High)),
+        _ => None,
+    }
+}
+
+/// The arguments of a call as tokens (the tokenizer fallback).
+fn token_args(args: &[Tok]) -> Args {
+    let has_kw = |k: &str, v: &str| {
+        args.windows(3)
+            .any(|w| matches!(w, [Tok::Name(a), Tok::Op('='), Tok::Name(b)] if a == k && b == v))
+    };
+    Args {
+        weights_only: has_kw("weights_only", "True"),
+        allow_pickle: has_kw("allow_pickle", "True"),
+        dangerous_module: args
+            .iter()
+            .any(|t| matches!(t, Tok::Name(n) if DANGEROUS_MODULES.contains(&n.as_str()))),
+    }
+}
+
+/// Every flagged call in `src` found by the tokenizer, at most `max` (the
+/// fallback for files the parser refuses).
+pub fn token_calls(src: &str, max: usize) -> Vec<Call> {
     let toks = tokenize(src);
     let mut aliases: BTreeMap<String, String> = BTreeMap::new();
     let mut calls = Vec::new();
@@ -295,13 +447,13 @@ pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
             let (name, next) = dotted(&toks, i);
             if !after_dot && matches!(tok(next), Some(Tok::Op('('))) {
                 let mut resolved = resolve(&name, &aliases);
-                let args = call_args(&toks, next);
-                let mut class = classify(&resolved, &args);
+                let args = token_args(&call_args(&toks, next));
+                let mut class = judge(&resolved, args);
                 // A bare name may come from `from module import *`.
                 if class.is_none() && !name.contains('.') && !aliases.contains_key(&name) {
                     for m in &star {
                         let full = format!("{m}.{name}");
-                        if let Some(c) = classify(&full, &args) {
+                        if let Some(c) = judge(&full, args) {
                             resolved = full;
                             class = Some(c);
                             break;
@@ -309,11 +461,13 @@ pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
                     }
                 }
                 if let Some((why, severity)) = class {
+                    let via = (resolved != name).then(|| format!("`{name}` is `{resolved}`"));
                     calls.push(Call {
                         name: resolved,
                         why,
                         severity,
                         line,
+                        via,
                     });
                     if calls.len() >= max {
                         return calls;
@@ -422,7 +576,213 @@ fn call_args(toks: &[(Tok, u64)], open: usize) -> Vec<Tok> {
     out
 }
 
-/// Scan Python source: one finding that the file is code, one per flagged call.
+/// What the analysis of one file found.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Flagged calls, in source order.
+    pub calls: Vec<Call>,
+    /// Why the file was not parsed (then `calls` come from the tokenizer),
+    /// and how bad that is.
+    pub unparsed: Option<(String, Severity)>,
+}
+
+/// Estimated nesting of `toks`: open brackets plus, at each bracket level,
+/// the operators chained since the last separator (`a + b + c` nests its
+/// syntax tree as deep as it has operators).
+pub fn nesting(toks: &[(Tok, u64)]) -> u32 {
+    let mut levels: Vec<u32> = vec![0];
+    let mut max = 0u32;
+    for (t, _) in toks {
+        match t {
+            Tok::Op('(' | '[' | '{') => {
+                if let Some(last) = levels.last_mut() {
+                    *last = last.saturating_add(1);
+                }
+                levels.push(0);
+            }
+            Tok::Op(')' | ']' | '}') if levels.len() > 1 => {
+                levels.pop();
+            }
+            Tok::Op(',' | ';' | ':') => {
+                if let Some(last) = levels.last_mut() {
+                    *last = 0;
+                }
+            }
+            Tok::Newline if levels.len() == 1 => levels = vec![0],
+            Tok::Op(c) if "+-*/%@|&^~<>.=!".contains(*c) => {
+                if let Some(last) = levels.last_mut() {
+                    *last = last.saturating_add(1);
+                }
+            }
+            Tok::Name(n)
+                if matches!(
+                    n.as_str(),
+                    "not" | "and" | "or" | "if" | "else" | "lambda" | "await" | "in" | "is"
+                ) =>
+            {
+                if let Some(last) = levels.last_mut() {
+                    *last = last.saturating_add(1);
+                }
+            }
+            _ => {}
+        }
+        let depth = u32::try_from(levels.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(levels.iter().fold(0u32, |a, b| a.saturating_add(*b)));
+        max = max.max(depth);
+    }
+    max
+}
+
+/// Deepest indentation, in columns, of a line (blocks nest the syntax tree too).
+fn max_indent(src: &str) -> usize {
+    src.lines()
+        .map(|l| l.len().saturating_sub(l.trim_start().len()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Parse `src` and return every flagged call, at most `max`; a file the
+/// parser refuses is scanned by the tokenizer and says why.
+pub fn analyse(src: &str, max: usize) -> Analysis {
+    if src.len() > MAX_PARSE_BYTES {
+        return Analysis {
+            calls: token_calls(src, max),
+            unparsed: Some((
+                format!("larger than {MAX_PARSE_BYTES} bytes"),
+                Severity::High,
+            )),
+        };
+    }
+    let toks = tokenize(src);
+    let depth = nesting(&toks);
+    // Columns of indentation bound block nesting from above (one per level
+    // at least); CPython refuses 100 levels, so 4 columns each is generous.
+    let indent = max_indent(src);
+    if depth > MAX_NESTING || indent > MAX_NESTING as usize * 4 {
+        return Analysis {
+            calls: token_calls(src, max),
+            unparsed: Some((
+                format!(
+                    "nests deeper than {MAX_NESTING} levels (estimated {depth}, indentation {indent} columns)"
+                ),
+                Severity::High,
+            )),
+        };
+    }
+    use rustpython_ast::Visitor;
+    use rustpython_parser::Parse;
+    let suite = match rustpython_ast::Suite::parse(src, "<module>") {
+        Ok(s) => s,
+        Err(e) => {
+            return Analysis {
+                calls: token_calls(src, max),
+                unparsed: Some((
+                    format!("syntax error: {}", abbreviate(&e.error.to_string(), 160)),
+                    Severity::Medium,
+                )),
+            }
+        }
+    };
+    let mut collector = pyast::Collector::default();
+    for stmt in suite {
+        collector.visit_stmt(stmt);
+    }
+    let found = collector.found;
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i.saturating_add(1)))
+        .collect();
+    let line_of = |offset: usize| {
+        let l = line_starts.partition_point(|s| *s <= offset);
+        l as u64
+    };
+    let mut calls: Vec<Call> = Vec::new();
+    for r in &found.refs {
+        let last = r.path.attrs.last().map_or_else(
+            || match &r.path.head {
+                pyast::Head::Name(n) | pyast::Head::Module(n) => n.as_str(),
+            },
+            String::as_str,
+        );
+        // Constants passed as values (`stdout=subprocess.PIPE`) are not calls.
+        if !r.called && last.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+            continue;
+        }
+        let dangerous_module = r.getattr_of.as_ref().is_some_and(|p| {
+            found.resolve(p).iter().any(|(d, _, _)| {
+                DANGEROUS_MODULES.contains(&d.as_str())
+                    || d.strip_prefix("builtins.")
+                        .is_some_and(|b| DANGEROUS_MODULES.contains(&b))
+            })
+        });
+        let args = Args {
+            weights_only: r.weights_only,
+            allow_pickle: r.allow_pickle,
+            dangerous_module,
+        };
+        let written = r.path.written();
+        for (dotted, chain, star) in found.resolve(&r.path) {
+            // A star-imported guess is judged by the table only: the module
+            // may not define the name at all.
+            let judged = if star {
+                classify(&dotted, args).map(|(w, s)| (w.to_owned(), s))
+            } else {
+                judge(&dotted, args)
+            };
+            let Some((why, severity)) = judged else {
+                continue;
+            };
+            let line = line_of(r.offset);
+            if calls.iter().any(|c| c.line == line && c.name == dotted) {
+                continue;
+            }
+            let why = if r.called {
+                why
+            } else {
+                format!("is passed as a value; it {why}")
+            };
+            let via = (written != dotted).then(|| {
+                let how = if chain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", chain.join("; "))
+                };
+                format!(
+                    "`{}` is `{}`{how}",
+                    abbreviate(&written, 120),
+                    abbreviate(&dotted, 120)
+                )
+            });
+            calls.push(Call {
+                name: dotted,
+                why,
+                severity,
+                line,
+                via,
+            });
+            if calls.len() >= max {
+                break;
+            }
+        }
+        if calls.len() >= max {
+            break;
+        }
+    }
+    calls.sort_by_key(|c| c.line);
+    Analysis {
+        calls,
+        unparsed: None,
+    }
+}
+
+/// Every flagged call in `src`, at most `max` (parsed, or scanned by the
+/// tokenizer when the parser refuses the file).
+pub fn dangerous_calls(src: &str, max: usize) -> Vec<Call> {
+    analyse(src, max).calls
+}
+
+/// Scan Python source: one finding that the file is code, one per flagged
+/// call, and one if the parser refused the file.
 pub fn scan_source(src: &str, ctx: &mut ScanCtx<'_>, custom_code_finding: bool) {
     if custom_code_finding {
         let f = ctx.finding(
@@ -432,18 +792,33 @@ pub fn scan_source(src: &str, ctx: &mut ScanCtx<'_>, custom_code_finding: bool) 
         );
         ctx.push(f);
     }
+    let analysis = analyse(src, 200);
+    if let Some((why, severity)) = &analysis.unparsed {
+        let f = ctx.finding(
+            &PYTHON_UNPARSED,
+            Location::File,
+            format!(
+                "the Python file was not parsed ({why}); its calls were found by a token scan only"
+            ),
+        );
+        ctx.push(f.with_severity(*severity));
+    }
     let lines: Vec<&str> = src.lines().collect();
-    for call in dangerous_calls(src, 200) {
+    for call in analysis.calls {
         let text = usize::try_from(call.line.saturating_sub(1))
             .ok()
             .and_then(|l| lines.get(l))
             .map(|l| abbreviate(l.trim(), 200))
             .unwrap_or_default();
+        let evidence = match &call.via {
+            Some(via) => format!("{via}: {text}"),
+            None => text,
+        };
         let f = ctx.finding(
             &PYTHON_DANGEROUS_CALL,
             Location::Line { line: call.line },
             format!("`{}` {}", call.name, call.why),
         );
-        ctx.push(f.with_severity(call.severity).with_evidence(text));
+        ctx.push(f.with_severity(call.severity).with_evidence(evidence));
     }
 }

@@ -234,7 +234,9 @@ fn read_header(
             );
             return None;
         }
-        Err(JsonError::Syntax(e)) => {
+        // The safetensors loader's serde_json stops at 128 levels, so a
+        // deeper header does not load either.
+        Err(e @ (JsonError::Syntax(_) | JsonError::TooDeep)) => {
             raise(
                 ctx,
                 reading,
@@ -245,12 +247,12 @@ fn read_header(
             return None;
         }
     };
-    let Json::Object(entries) = value else {
+    let Json::Object(entries) = &value else {
         let msg = format!("header is a JSON {}, not an object", value.kind());
         raise(ctx, reading, &SAFETENSORS_MALFORMED, header_loc, msg);
         return None;
     };
-    for dup in json::duplicate_keys(&entries) {
+    for dup in json::duplicate_keys(entries) {
         let msg = format!(
             "key `{}` occurs more than once; the reference loader keeps the last",
             abbreviate(dup, 120)
@@ -258,7 +260,7 @@ fn read_header(
         raise(ctx, reading, &SAFETENSORS_DUPLICATE_KEY, ptr(dup), msg);
     }
     let max_tensors = ctx.limits().tensors.max_tensors;
-    for (name, entry) in &entries {
+    for (name, entry) in entries {
         if name == "__metadata__" {
             metadata(entry, ctx, reading);
             continue;

@@ -182,19 +182,31 @@ impl Scanner<'_, '_, '_> {
         let mut training = Vec::new();
         let mut metadata = Vec::new();
         let mut doc = None;
+        let mut unknown: Vec<u32> = Vec::new();
         while let Some(field) = self.next(&mut cursor, whole.end)? {
             match (field.number, field.value) {
                 (1, super::protobuf::Value::Varint(v)) => ir_version = Some(v),
-                (2, _) => producer.0 = self.string_field(&field)?,
-                (3, _) => producer.1 = self.string_field(&field)?,
+                (2, _) if field.span().is_some() => producer.0 = self.string_field(&field)?,
+                (3, _) if field.span().is_some() => producer.1 = self.string_field(&field)?,
                 (6, _) => doc = field.span(),
-                (7, _) => graphs.push(self.span_field(&field)?),
-                (8, _) => opsets.push(self.opset(self.span_field(&field)?)?),
-                (14, _) => metadata.push(self.span_field(&field)?),
-                (20, _) => training.push(self.span_field(&field)?),
-                (25, _) => functions.push(self.span_field(&field)?),
-                _ => {}
+                (7, _) if field.span().is_some() => graphs.push(self.span_field(&field)?),
+                (8, _) if field.span().is_some() => {
+                    opsets.push(self.opset(self.span_field(&field)?)?)
+                }
+                (14, _) if field.span().is_some() => metadata.push(self.span_field(&field)?),
+                (20, _) if field.span().is_some() => training.push(self.span_field(&field)?),
+                (25, _) if field.span().is_some() => functions.push(self.span_field(&field)?),
+                // Unknown to this reader (a newer field, or a known number with
+                // another wire type): protobuf skips it, and so does the scan.
+                _ => {
+                    if unknown.len() < 32 && !unknown.contains(&field.number) {
+                        unknown.push(field.number);
+                    }
+                }
             }
+        }
+        if !unknown.is_empty() {
+            self.ctx.fact("onnx_unknown_fields", json!(unknown));
         }
         if graphs.is_empty() && functions.is_empty() {
             return Err(Stop::Malformed(0, "no graph in ModelProto"));
@@ -268,7 +280,7 @@ impl Scanner<'_, '_, '_> {
         let (mut domain, mut version) = (String::new(), 0);
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                1 => domain = self.string_field(&field)?,
+                1 if field.span().is_some() => domain = self.string_field(&field)?,
                 2 => version = field.varint().unwrap_or(0),
                 _ => {}
             }
@@ -281,8 +293,8 @@ impl Scanner<'_, '_, '_> {
         let (mut domain, mut name) = (String::new(), String::new());
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                1 => name = self.string_field(&field)?,
-                10 => domain = self.string_field(&field)?,
+                1 if field.span().is_some() => name = self.string_field(&field)?,
+                10 if field.span().is_some() => domain = self.string_field(&field)?,
                 _ => {}
             }
         }
@@ -294,12 +306,14 @@ impl Scanner<'_, '_, '_> {
         let mut index = 0u64;
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                7 => {
+                7 if field.span().is_some() => {
                     let node = self.span_field(&field)?;
                     self.node(node, &format!("{path}/node[{index}]"), 1)?;
                     index = index.saturating_add(1);
                 }
-                14 => self.metadata_entry(path, self.span_field(&field)?)?,
+                14 if field.span().is_some() => {
+                    self.metadata_entry(path, self.span_field(&field)?)?
+                }
                 _ => {}
             }
         }
@@ -318,21 +332,23 @@ impl Scanner<'_, '_, '_> {
         let mut init = 0u64;
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                1 => {
+                1 if field.span().is_some() => {
                     let node = self.span_field(&field)?;
                     self.node(node, &format!("{path}/node[{index}]"), depth)?;
                     index = index.saturating_add(1);
                 }
-                5 => {
+                5 if field.span().is_some() => {
                     let t = self.span_field(&field)?;
                     self.tensor(t, &format!("{path}/initializer[{init}]"))?;
                     init = init.saturating_add(1);
                 }
-                15 => {
+                15 if field.span().is_some() => {
                     let t = self.span_field(&field)?;
                     self.sparse_tensor(t, &format!("{path}/sparse_initializer"))?;
                 }
-                16 => self.metadata_entry(path, self.span_field(&field)?)?,
+                16 if field.span().is_some() => {
+                    self.metadata_entry(path, self.span_field(&field)?)?
+                }
                 _ => {}
             }
         }
@@ -352,10 +368,10 @@ impl Scanner<'_, '_, '_> {
         let mut attributes = Vec::new();
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                3 => name = self.string_field(&field)?,
-                4 => op = self.string_field(&field)?,
-                5 => attributes.push(self.span_field(&field)?),
-                7 => domain = self.string_field(&field)?,
+                3 if field.span().is_some() => name = self.string_field(&field)?,
+                4 if field.span().is_some() => op = self.string_field(&field)?,
+                5 if field.span().is_some() => attributes.push(self.span_field(&field)?),
+                7 if field.span().is_some() => domain = self.string_field(&field)?,
                 _ => {}
             }
         }
@@ -389,10 +405,10 @@ impl Scanner<'_, '_, '_> {
         let mut sparse = Vec::new();
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                1 => name = self.string_field(&field)?,
-                5 | 10 => tensors.push(self.span_field(&field)?),
-                6 | 11 => graphs.push(self.span_field(&field)?),
-                22 | 23 => sparse.push(self.span_field(&field)?),
+                1 if field.span().is_some() => name = self.string_field(&field)?,
+                5 | 10 if field.span().is_some() => tensors.push(self.span_field(&field)?),
+                6 | 11 if field.span().is_some() => graphs.push(self.span_field(&field)?),
+                22 | 23 if field.span().is_some() => sparse.push(self.span_field(&field)?),
                 _ => {}
             }
         }
@@ -432,15 +448,15 @@ impl Scanner<'_, '_, '_> {
         let mut external = false;
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                8 => name = self.string_field(&field)?,
-                13 => {
+                8 if field.span().is_some() => name = self.string_field(&field)?,
+                13 if field.span().is_some() => {
                     let entry = self.span_field(&field)?;
                     let (key, value) = self.entry(entry)?;
                     if key == "location" {
                         location = Some(value);
                     }
                 }
-                14 => external = field.varint() == Some(1),
+                14 if field.varint().is_some() => external = field.varint() == Some(1),
                 _ => {}
             }
         }
@@ -488,8 +504,8 @@ impl Scanner<'_, '_, '_> {
         let (mut key, mut value) = (String::new(), String::new());
         while let Some(field) = self.next(&mut cursor, span.end)? {
             match field.number {
-                1 => key = self.string_field(&field)?,
-                2 => value = self.string_field(&field)?,
+                1 if field.span().is_some() => key = self.string_field(&field)?,
+                2 if field.span().is_some() => value = self.string_field(&field)?,
                 _ => {}
             }
         }
