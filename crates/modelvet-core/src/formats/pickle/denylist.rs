@@ -28,6 +28,11 @@ const FILES: &str = "reads, writes or deletes files";
 const NET: &str = "opens network connections";
 const NESTED: &str = "deserialises a nested payload, bypassing this scan";
 const NATIVE: &str = "calls into native code or loads shared libraries";
+
+/// The reasons that mean code runs: code execution, processes, code objects
+/// and native code (not files, network or nested loaders, which ordinary
+/// program code uses with care).
+pub const RUNS_CODE: &[&str] = &[EXEC, SPAWN, CODE, NATIVE];
 const GETTER: &str = "fetches attributes or calls methods by name (gadget builder)";
 const HOOK: &str = "changes interpreter state or registers callbacks that run later";
 

@@ -33,6 +33,7 @@ mod vm;
 mod tests;
 
 pub use classify::{classify, classify_in, Class, Loader};
+pub use denylist::RUNS_CODE;
 pub use rules::{
     DANGEROUS_GLOBAL, DYNAMIC_GLOBAL, GADGET, MALFORMED, TRAILING_DATA, UNKNOWN_CALL,
     UNKNOWN_EXTENSION, UNKNOWN_GLOBAL,

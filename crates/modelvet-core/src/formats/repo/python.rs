@@ -378,7 +378,8 @@ fn classify(name: &str, args: Args) -> Option<(&'static str, Severity)> {
 }
 
 /// [`classify`], then the pickle denylist for what the table does not name:
-/// a critical entry there (code execution, processes, native code) outside
+/// an entry there that runs code (code execution, processes, code objects,
+/// native code: [`crate::formats::pickle::RUNS_CODE`]) outside
 /// `os` and `builtins` (whose dangerous members the table lists; the rest,
 /// `os.path.join`, is everyday code) is high in a code file.
 fn judge(name: &str, args: Args) -> Option<(String, Severity)> {
@@ -390,10 +391,13 @@ fn judge(name: &str, args: Args) -> Option<(String, Severity)> {
         return None;
     }
     match crate::formats::pickle::classify(name) {
-        crate::formats::pickle::Class::Dangerous {
-            severity: Severity::Critical,
-            reason,
-        } => Some((reason, Severity::High)),
+        crate::formats::pickle::Class::Dangerous { reason, .. }
+            if crate::formats::pickle::RUNS_CODE
+                .iter()
+                .any(|code| reason.starts_with(code)) =>
+        {
+            Some((reason, Severity::High))
+        }
         _ => None,
     }
 }
