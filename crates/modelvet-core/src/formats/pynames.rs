@@ -468,10 +468,15 @@ fn parse(text: &'static str) -> Index {
             attrs.push(((module, attr), cells));
         }
     }
-    // The generator sorts; sorting again keeps the binary searches right
-    // whatever produced the file.
-    modules.sort_unstable();
-    module_aliases.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // The generator sorts modules and aliases (checked, and sorted again only
+    // if another tool wrote the file); attributes come grouped by target
+    // within a module, for compression, and are sorted here.
+    if !modules.is_sorted() {
+        modules.sort_unstable();
+    }
+    if !module_aliases.is_sorted_by(|a, b| a.0 <= b.0) {
+        module_aliases.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
     attrs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Index {
         header: text.get(..header_end).unwrap_or(""),
