@@ -81,6 +81,21 @@ fn c_string(line: &[u8], newline: bool) -> Vec<u8> {
     s
 }
 
+/// Skip leading whitespace (C's `isspace`, Python's `Py_ISSPACE`: the same
+/// six bytes) and one sign, as `strtol` and `PyLong_FromString` both do: the
+/// index after them and whether the sign was `-`.
+fn space_and_sign(s: &[u8]) -> (usize, bool) {
+    let mut i = 0usize;
+    while s.get(i).copied().is_some_and(py_space) {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'+') => (i + 1, false),
+        Some(b'-') => (i + 1, true),
+        _ => (i, false),
+    }
+}
+
 /// `PyLong_FromString(s, NULL, base)` (`Objects/longobject.c`) for base 0 or
 /// 10 on a C string `s` (no NUL inside): optional whitespace, a sign, a
 /// `0x`/`0o`/`0b` prefix in base 0 (one `_` may follow it), digits with single
@@ -88,19 +103,7 @@ fn c_string(line: &[u8], newline: bool) -> Vec<u8> {
 /// zero unless the value is zero; decimal strings over [`MAX_STR_DIGITS`]
 /// digits raise.
 pub fn py_long_from_string(s: &[u8], base: u32) -> Option<Node> {
-    let mut i = 0usize;
-    while s.get(i).copied().is_some_and(py_space) {
-        i += 1;
-    }
-    let mut neg = false;
-    match s.get(i) {
-        Some(b'+') => i += 1,
-        Some(b'-') => {
-            neg = true;
-            i += 1;
-        }
-        _ => {}
-    }
+    let (mut i, neg) = space_and_sign(s);
     let at = |k: usize| s.get(k).copied().unwrap_or(0).to_ascii_lowercase();
     let mut radix = base;
     let mut zero_only = false;
@@ -180,22 +183,7 @@ fn int_node(value: Option<i128>, neg: bool, digits: u64) -> Node {
 /// value (`None` on `ERANGE`) and the index `end` points at (0 when no
 /// digit was read, as C sets `end` to the start).
 fn c_strtol0(s: &[u8]) -> (Option<i64>, usize) {
-    let mut i = 0usize;
-    while s
-        .get(i)
-        .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
-    {
-        i += 1;
-    }
-    let mut neg = false;
-    match s.get(i) {
-        Some(b'+') => i += 1,
-        Some(b'-') => {
-            neg = true;
-            i += 1;
-        }
-        _ => {}
-    }
+    let (mut i, neg) = space_and_sign(s);
     let hex_digit = |k: usize| s.get(k).is_some_and(|b| b.is_ascii_hexdigit());
     let radix: u32 =
         if s.get(i) == Some(&b'0') && matches!(s.get(i + 1), Some(b'x' | b'X')) && hex_digit(i + 2)
