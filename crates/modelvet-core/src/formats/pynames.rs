@@ -10,8 +10,11 @@
 //! [`sources`]) and returns every canonical target the indexed versions
 //! disagree on, so a caller can judge the worst.
 //!
-//! The index (`data/pynames.txt.xz`) is decoded once, on first use, with
-//! the xz decoder archives use. Its text lines:
+//! The index (`data/pynames.txt.xz`) is sorted into tables that lookups
+//! read in place (`pynames/layout.rs`): at compile time by `build.rs` for
+//! native targets, so a process pays nothing for it; once per instance on
+//! wasm32, with the xz decoder archives use, so the page downloads the
+//! smaller file. Its text lines:
 //!
 //! - `# ...`: the header (sources and notes);
 //! - `=name`: a module seen in `sys.modules`;
@@ -26,11 +29,15 @@
 //!   a target other than `module.attr` in some version are listed; the
 //!   identity is among the cells when another version has it.
 
+#[cfg(target_arch = "wasm32")]
 use super::archive::decompress::{self, Cap, Codec};
+#[cfg(target_arch = "wasm32")]
 use crate::source::SliceSource;
 use std::sync::OnceLock;
 
-/// The generated index, xz.
+/// The generated index, xz (native builds read it at compile time, in
+/// `build.rs`).
+#[cfg(target_arch = "wasm32")]
 const DATA: &[u8] = include_bytes!("../../data/pynames.txt.xz");
 
 /// Largest decoded index accepted (the data is ours; this bounds a bad build).
@@ -167,7 +174,7 @@ pub fn indexed_module(path: &str) -> Option<&str> {
 /// The header of the index: the Python and package versions it was
 /// generated from, and notes (`# source: ...`, `# note: ...` lines).
 pub fn sources() -> &'static str {
-    index().header
+    index().layout.header
 }
 
 // ------------------------------------------------------------------- walk
@@ -372,24 +379,30 @@ fn parse_cell(module: &str, attr: &str, cell: &str) -> Option<(Kind, bool, Strin
 
 // ------------------------------------------------------------------ index
 
-/// The parsed index; every `&str` points into the inflated text.
+mod layout;
+use layout::Layout;
+
+/// The index as sorted tables read in place (`layout.rs`).
 struct Index {
-    header: &'static str,
-    /// Sorted module names.
-    modules: Vec<&'static str>,
-    /// Sorted `sys.modules` keys and their tab-separated module names.
-    module_aliases: Vec<(&'static str, &'static str)>,
-    /// Sorted `(module, attr)` and their tab-separated cells.
-    attrs: Vec<((&'static str, &'static str), &'static str)>,
+    layout: Layout<'static>,
+}
+
+/// The `key` of a table entry `key<TAB>...`.
+fn key_of(entry: &str) -> &str {
+    entry.split_once('\t').map_or(entry, |(k, _)| k)
 }
 
 impl Index {
+    fn from_blob(blob: &'static [u8]) -> Index {
+        // An index that did not build is empty (a test checks the committed
+        // one builds): every name then resolves as spelled, as unknown.
+        let layout = Layout::parse(blob).unwrap_or_else(Layout::empty);
+        Index { layout }
+    }
+
     fn is_module(&self, name: &str) -> bool {
-        self.modules.binary_search(&name).is_ok()
-            || self
-                .module_aliases
-                .binary_search_by(|(k, _)| (*k).cmp(name))
-                .is_ok()
+        self.layout.modules.find(|m| m.cmp(name)).is_some()
+            || self.layout.aliases.find(|e| key_of(e).cmp(name)).is_some()
     }
 
     /// What `sys.modules[name]` calls itself: one or more names, `name`
@@ -398,32 +411,38 @@ impl Index {
     where
         'static: 'a,
     {
-        match self
-            .module_aliases
-            .binary_search_by(|(k, _)| (*k).cmp(name))
-        {
-            Ok(i) => self
-                .module_aliases
-                .get(i)
-                .map(|(_, v)| v.split('\t').filter(|s| !s.is_empty()).collect())
-                .filter(|v: &Vec<&str>| !v.is_empty())
-                .unwrap_or_else(|| vec![name]),
-            Err(_) => vec![name],
-        }
+        self.layout
+            .aliases
+            .find(|e| key_of(e).cmp(name))
+            .and_then(|e| e.split_once('\t'))
+            .map(|(_, names)| names.split('\t').filter(|s| !s.is_empty()).collect())
+            .filter(|v: &Vec<&str>| !v.is_empty())
+            .unwrap_or_else(|| vec![name])
     }
 
     fn attr(&self, module: &str, attr: &str) -> Option<&'static str> {
-        self.attrs
-            .binary_search_by(|((m, a), _)| (*m, *a).cmp(&(module, attr)))
-            .ok()
-            .and_then(|i| self.attrs.get(i))
-            .map(|(_, cells)| *cells)
+        let entry = self.layout.attrs.find(|e| {
+            let mut fields = e.splitn(3, '\t');
+            let m = fields.next().unwrap_or("");
+            let a = fields.next().unwrap_or("");
+            (m, a).cmp(&(module, attr))
+        })?;
+        entry.splitn(3, '\t').nth(2)
     }
 }
 
-fn text() -> &'static str {
-    static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| {
+/// The layout built at compile time from `data/pynames.txt.xz` by `build.rs`.
+#[cfg(not(target_arch = "wasm32"))]
+fn blob() -> &'static [u8] {
+    include_bytes!(concat!(env!("OUT_DIR"), "/pynames.bin"))
+}
+
+/// The layout built once from the xz, which downloads smaller than the
+/// layout (wasm32 has no `build.rs` output to spare the page weight).
+#[cfg(target_arch = "wasm32")]
+fn blob() -> &'static [u8] {
+    static BLOB: OnceLock<Vec<u8>> = OnceLock::new();
+    BLOB.get_or_init(|| {
         let cap = Cap {
             bytes: MAX_INDEX_BYTES as u64,
             limit: "pynames::MAX_INDEX_BYTES",
@@ -431,59 +450,17 @@ fn text() -> &'static str {
         };
         let decoded = decompress::decode(Codec::Xz, &mut SliceSource::new(DATA), cap);
         if decoded.stop.is_some() {
-            return String::new(); // a test checks the committed index decodes
+            return Vec::new(); // a test checks the committed index decodes
         }
-        String::from_utf8(decoded.bytes).unwrap_or_default()
+        std::str::from_utf8(&decoded.bytes)
+            .map(layout::build)
+            .unwrap_or_default()
     })
 }
 
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
-    INDEX.get_or_init(|| parse(text()))
-}
-
-fn parse(text: &'static str) -> Index {
-    let mut header_end = 0;
-    let mut modules = Vec::new();
-    let mut module_aliases = Vec::new();
-    let mut attrs = Vec::new();
-    let mut offset = 0;
-    let mut module = None;
-    for line in text.split('\n') {
-        let start = offset;
-        offset += line.len() + 1;
-        if line.starts_with('#') {
-            if start == header_end {
-                header_end = offset.min(text.len());
-            }
-        } else if let Some(name) = line.strip_prefix('=') {
-            modules.push(name);
-        } else if let Some(rest) = line.strip_prefix('>') {
-            if let Some((key, names)) = rest.split_once('\t') {
-                module_aliases.push((key, names));
-            }
-        } else if let Some(name) = line.strip_prefix('@') {
-            module = Some(name);
-        } else if let (Some(module), Some((attr, cells))) = (module, line.split_once('\t')) {
-            attrs.push(((module, attr), cells));
-        }
-    }
-    // The generator sorts modules and aliases (checked, and sorted again only
-    // if another tool wrote the file); attributes come grouped by target
-    // within a module, for compression, and are sorted here.
-    if !modules.is_sorted() {
-        modules.sort_unstable();
-    }
-    if !module_aliases.is_sorted_by(|a, b| a.0 <= b.0) {
-        module_aliases.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    }
-    attrs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Index {
-        header: text.get(..header_end).unwrap_or(""),
-        modules,
-        module_aliases,
-        attrs,
-    }
+    INDEX.get_or_init(|| Index::from_blob(blob()))
 }
 
 #[cfg(test)]

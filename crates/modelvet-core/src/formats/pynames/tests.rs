@@ -29,16 +29,16 @@ fn the_index_inflates_and_lists_its_versions() {
         assert!(header.contains(pin), "{pin} missing from {header}");
     }
     assert!(header.lines().all(|l| l.starts_with('#')), "{header}");
-    let index = index();
+    let layout = index().layout;
     assert!(
-        index.modules.len() > 1_000,
+        layout.modules.len() > 1_000,
         "{} modules",
-        index.modules.len()
+        layout.modules.len()
     );
     assert!(
-        index.attrs.len() > 1_000,
+        layout.attrs.len() > 1_000,
         "{} attributes",
-        index.attrs.len()
+        layout.attrs.len()
     );
 }
 
@@ -206,22 +206,79 @@ fn names_past_the_limits_come_back_unresolved() {
     assert!(!only(&t).walked, "{t:#?}");
 }
 
+/// wasm32 builds the layout at run time from the xz through the archive
+/// decoder; native builds read the one `build.rs` made. Both must be the
+/// same bytes.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_runtime_layout_equals_the_compile_time_one() {
+    use crate::formats::archive::decompress::{self, Cap, Codec};
+    let xz = include_bytes!("../../../data/pynames.txt.xz");
+    let cap = Cap {
+        bytes: MAX_INDEX_BYTES as u64,
+        limit: "pynames::MAX_INDEX_BYTES",
+        value: MAX_INDEX_BYTES as u64,
+    };
+    let decoded = decompress::decode(Codec::Xz, &mut crate::source::SliceSource::new(xz), cap);
+    assert!(decoded.stop.is_none(), "{:?}", decoded.stop);
+    let text = std::str::from_utf8(&decoded.bytes).expect("UTF-8");
+    assert!(
+        layout::build(text) == blob(),
+        "build.rs and the runtime disagree"
+    );
+}
+
+#[test]
+fn tables_are_sorted_as_lookups_read_them() {
+    // The attribute table is sorted by (module, attr), not by the bytes of
+    // its entries: `a` < `a.b` as modules although `a\tz` > `a.b\tc` is
+    // false only because TAB sorts low; a name with a byte below TAB would
+    // break a byte order, not this one.
+    let text = "=b\n=a.b\n=a\n@a.b\nc\tFx.\n@a\nz\tFy.\ny\tM=\n@a\x01\nq\tFz.\n";
+    let blob: &'static [u8] = Box::leak(layout::build(text).into_boxed_slice());
+    let index = Index::from_blob(blob);
+    let modules: Vec<_> = (0..index.layout.modules.len())
+        .filter_map(|i| index.layout.modules.get(i))
+        .collect();
+    assert_eq!(modules, ["a", "a.b", "b"]);
+    assert_eq!(index.attr("a", "z"), Some("Fy."));
+    assert_eq!(index.attr("a", "y"), Some("M="));
+    assert_eq!(index.attr("a.b", "c"), Some("Fx."));
+    assert_eq!(index.attr("a\x01", "q"), Some("Fz."));
+    assert_eq!(index.attr("a", "c"), None);
+    assert!(index.is_module("a.b") && !index.is_module("c"));
+}
+
+#[test]
+fn a_damaged_layout_is_an_empty_index() {
+    let blob = layout::build("=os\n@os\nsystem\tFposix.\n");
+    for cut in [0, 7, 8, 20, blob.len() - 1] {
+        let part: &'static [u8] = Box::leak(blob[..cut].to_vec().into_boxed_slice());
+        let index = Index::from_blob(part);
+        assert!(index.attr("os", "system").is_none(), "cut at {cut}");
+    }
+    let mut bad = blob.clone();
+    let n = bad.len();
+    bad[n - 1] = 0xff; // not UTF-8
+    let index = Index::from_blob(Box::leak(bad.into_boxed_slice()));
+    assert_eq!(index.layout.modules.len(), 0);
+    assert!(!index.is_module("os"));
+    assert_eq!(index.module_names("os"), ["os"]);
+}
+
 #[test]
 fn malformed_index_lines_are_ignored() {
-    let text: &'static str = Box::leak(
-        "# source: test\n=os\n>os.path\tposixpath\nbefore\tany module\n>nokey\n@os\nsystem\tFposix.\nbad\t?x\tM\n"
-            .to_string()
-            .into_boxed_str(),
-    );
-    let index = parse(text);
-    assert_eq!(index.header, "# source: test\n");
-    assert_eq!(index.modules, ["os"]);
-    assert_eq!(index.module_aliases, [("os.path", "posixpath")]);
+    let text = "# source: test\n=os\n>os.path\tposixpath\nbefore\tany module\n>nokey\n@os\nsystem\tFposix.\nbad\t?x\tM\n";
+    let blob: &'static [u8] = Box::leak(layout::build(text).into_boxed_slice());
+    let index = Index::from_blob(blob);
+    let l = index.layout;
+    assert_eq!(l.header, "# source: test\n");
+    assert_eq!((l.modules.len(), l.modules.get(0)), (1, Some("os")));
     assert_eq!(
-        index.attrs.len(),
-        2,
-        "the line before any `@module` is dropped"
+        (l.aliases.len(), l.aliases.get(0)),
+        (1, Some("os.path\tposixpath"))
     );
+    assert_eq!(l.attrs.len(), 2, "the line before any `@module` is dropped");
     assert_eq!(index.attr("os", "system"), Some("Fposix."));
     assert_eq!(index.attr("before", "any module"), None);
     assert_eq!(parse_cell("os", "bad", "?x"), None);
