@@ -263,48 +263,57 @@ impl io::Read for SourceReader<'_> {
             return Ok(0);
         }
         let buf_end = self.buf_start.saturating_add(self.buf.len() as u64);
+        let buffered = self.pos >= self.buf_start && self.pos < buf_end;
+        // Large reads from a source not in memory bypass the buffer.
+        if !buffered && out.len() >= self.chunk && self.src.bytes().is_none() {
+            let n = self
+                .src
+                .read_at(self.pos, out)
+                .map_err(|e| io::Error::other(e.message))?;
+            self.pos = self.pos.saturating_add(n as u64);
+            return Ok(n);
+        }
+        let avail = io::BufRead::fill_buf(self)?;
+        let n = avail.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl io::BufRead for SourceReader<'_> {
+    /// The bytes from the current position on: borrowed straight from a
+    /// source that is in memory, else from a read-ahead chunk.
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.src.len() {
+            return Ok(&[]);
+        }
+        if self.src.bytes().is_some() {
+            return Ok(borrow_window(&*self.src, self.pos, u64::MAX).unwrap_or_default());
+        }
+        let buf_end = self.buf_start.saturating_add(self.buf.len() as u64);
         if self.pos < self.buf_start || self.pos >= buf_end {
-            // Large reads bypass the buffer.
-            if out.len() >= self.chunk {
-                let n = self
-                    .src
-                    .read_at(self.pos, out)
-                    .map_err(|e| io::Error::other(e.message))?;
-                self.pos = self.pos.saturating_add(n as u64);
-                return Ok(n);
-            }
             // Never more than what is left: zeroing a whole chunk for a
             // small source costs more than reading it.
             let left = usize::try_from(self.src.len().saturating_sub(self.pos))
                 .map_or(self.chunk, |l| l.min(self.chunk));
             self.buf.clear();
-            if let Some(bytes) = borrow_window(&*self.src, self.pos, left as u64) {
-                // In memory already: one copy, no zeroing first.
-                self.buf.extend_from_slice(bytes);
-            } else {
-                self.buf.resize(left, 0);
-                let n = self
-                    .src
-                    .read_at(self.pos, &mut self.buf)
-                    .map_err(|e| io::Error::other(e.message))?;
-                self.buf.truncate(n);
-            }
-            let n = self.buf.len();
+            self.buf.resize(left, 0);
+            let n = self
+                .src
+                .read_at(self.pos, &mut self.buf)
+                .map_err(|e| io::Error::other(e.message))?;
+            self.buf.truncate(n);
             self.buf_start = self.pos;
-            if n == 0 {
-                return Ok(0);
-            }
         }
         let from = usize::try_from(self.pos.saturating_sub(self.buf_start)).unwrap_or(usize::MAX);
-        let Some(avail) = self.buf.get(from..) else {
-            return Ok(0);
-        };
-        let n = avail.len().min(out.len());
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
-            dst.copy_from_slice(src);
-        }
+        Ok(self.buf.get(from..).unwrap_or_default())
+    }
+
+    fn consume(&mut self, n: usize) {
         self.pos = self.pos.saturating_add(n as u64);
-        Ok(n)
     }
 }
 

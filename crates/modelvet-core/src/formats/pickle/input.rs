@@ -6,7 +6,7 @@
 use super::error::Halt;
 use super::value::KEPT_BYTES;
 use crate::source::{ByteSource, SourceReader};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, Read, Seek, SeekFrom};
 
 /// The reader of one stream.
 pub struct Input<'a> {
@@ -201,10 +201,41 @@ impl<'a> Input<'a> {
 
     /// One byte.
     pub fn u8(&mut self, what: &str) -> Result<u8, Halt> {
-        let mut b = [0u8; 1];
-        match self.reader.read(&mut b)? {
-            1 => Ok(b[0]),
-            _ => Err(Halt::Truncated(what.to_owned())),
+        let b = self.reader.fill_buf()?.first().copied();
+        match b {
+            Some(b) => {
+                self.reader.consume(1);
+                Ok(b)
+            }
+            None => Err(Halt::Truncated(what.to_owned())),
+        }
+    }
+
+    /// The bytes up to the next `\n`, in the pieces the reader holds: each
+    /// piece goes to `piece`, which says whether to go on (`Err((n, e))`
+    /// stops the read with `e` once `n` bytes of the piece are consumed, as
+    /// far as the loader had read when it gave up). Consumes the `\n`;
+    /// returns whether one was found before the end of the stream.
+    fn pieces_to_newline(
+        &mut self,
+        mut piece: impl FnMut(&[u8]) -> Result<(), (usize, Halt)>,
+    ) -> Result<bool, Halt> {
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let nl = memchr::memchr(b'\n', buf);
+            let part = buf.get(..nl.unwrap_or(buf.len())).unwrap_or_default();
+            let used = part.len() + usize::from(nl.is_some());
+            if let Err((n, e)) = piece(part) {
+                self.reader.consume(n.min(used));
+                return Err(e);
+            }
+            self.reader.consume(used);
+            if nl.is_some() {
+                return Ok(true);
+            }
         }
     }
 
@@ -249,20 +280,23 @@ impl<'a> Input<'a> {
     /// it makes the stream malformed here (a finding), naming the limit.
     pub fn line(&mut self, max: u32, what: &str) -> Result<Vec<u8>, Halt> {
         let mut out = Vec::new();
-        loop {
-            let b = self.u8(what)?;
-            if b == b'\n' {
-                return Ok(out);
-            }
-            if out.len() >= max as usize {
-                return Err(Halt::malformed(format!(
+        let max = max as usize;
+        let found = self.pieces_to_newline(|part| {
+            if out.len().saturating_add(part.len()) > max {
+                let read = max.saturating_sub(out.len()).saturating_add(1);
+                return Err((read, Halt::malformed(format!(
                     "{what} is longer than the limit `pickle.max_line_bytes` ({max} bytes); the loader reads it whole"
-                )));
+                ))));
             }
-            out.push(b);
+            out.extend_from_slice(part);
+            Ok(())
+        })?;
+        if found {
+            Ok(out)
+        } else {
+            Err(Halt::Truncated(what.to_owned()))
         }
     }
-
     /// A protocol 0 string argument (`STRING`, `UNICODE`), however long:
     /// each byte up to (not including) the next `\n` goes to `sink`, nothing
     /// is held here. Returns the line's length. `max` is the named limit
@@ -274,16 +308,24 @@ impl<'a> Input<'a> {
         mut sink: impl FnMut(u8),
     ) -> Result<u64, Halt> {
         let mut len = 0u64;
-        loop {
-            let b = self.u8(what)?;
-            if b == b'\n' {
-                return Ok(len);
+        let found = self.pieces_to_newline(|part| {
+            let room = usize::try_from(max.saturating_sub(len)).unwrap_or(usize::MAX);
+            for &b in part.get(..room.min(part.len())).unwrap_or_default() {
+                sink(b);
             }
-            if len >= max {
-                return Err(Halt::Limit("pickle.max_bytes_arg", max));
+            if part.len() > room {
+                return Err((
+                    room.saturating_add(1),
+                    Halt::Limit("pickle.max_bytes_arg", max),
+                ));
             }
-            len += 1;
-            sink(b);
+            len = len.saturating_add(part.len() as u64);
+            Ok(())
+        })?;
+        if found {
+            Ok(len)
+        } else {
+            Err(Halt::Truncated(what.to_owned()))
         }
     }
 }

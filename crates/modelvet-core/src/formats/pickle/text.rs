@@ -382,6 +382,10 @@ impl Kept {
     }
 
     fn push_char(&mut self, c: char) {
+        if self.out.len() >= self.keep {
+            self.len = self.len.saturating_add(c.len_utf8() as u64);
+            return;
+        }
         let mut buf = [0u8; 4];
         let enc = c.encode_utf8(&mut buf).as_bytes();
         if self.out.len().saturating_add(enc.len()) <= self.keep {
