@@ -421,13 +421,7 @@ impl Index {
     }
 
     fn attr(&self, module: &str, attr: &str) -> Option<&'static str> {
-        let entry = self.layout.attrs.find(|e| {
-            let mut fields = e.splitn(3, '\t');
-            let m = fields.next().unwrap_or("");
-            let a = fields.next().unwrap_or("");
-            (m, a).cmp(&(module, attr))
-        })?;
-        entry.splitn(3, '\t').nth(2)
+        self.layout.attr(module, attr)
     }
 }
 

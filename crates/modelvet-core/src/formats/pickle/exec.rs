@@ -257,7 +257,7 @@ impl Machine<'_> {
             NEWFALSE => self.push_node(Node::Bool(false))?,
             STRING => {
                 let mut d = text::StringLine::new(KEPT_BYTES);
-                input.long_line(self.limits.max_bytes_arg, "STRING", |b| d.push(b))?;
+                input.long_line(self.limits.max_bytes_arg, "STRING", |p| d.push_slice(p))?;
                 let (s, len) = d.finish().ok_or_else(|| {
                     Halt::malformed(
                         "the STRING opcode argument must be quoted and escaped as codecs.escape_decode reads it",
@@ -275,7 +275,7 @@ impl Machine<'_> {
             }
             UNICODE => {
                 let mut d = text::UnicodeLine::new(KEPT_BYTES);
-                input.long_line(self.limits.max_bytes_arg, "UNICODE", |b| d.push(b))?;
+                input.long_line(self.limits.max_bytes_arg, "UNICODE", |p| d.push_slice(p))?;
                 let (s, len) = d.finish().ok_or_else(|| {
                     Halt::malformed(
                         "the UNICODE opcode argument has a bad raw-unicode-escape escape",

@@ -298,21 +298,20 @@ impl<'a> Input<'a> {
         }
     }
     /// A protocol 0 string argument (`STRING`, `UNICODE`), however long:
-    /// each byte up to (not including) the next `\n` goes to `sink`, nothing
+    /// the bytes up to (not including) the next `\n` go to `sink` in pieces,
+    /// nothing
     /// is held here. Returns the line's length. `max` is the named limit
     /// `pickle.max_bytes_arg`.
     pub fn long_line(
         &mut self,
         max: u64,
         what: &str,
-        mut sink: impl FnMut(u8),
+        mut sink: impl FnMut(&[u8]),
     ) -> Result<u64, Halt> {
         let mut len = 0u64;
         let found = self.pieces_to_newline(|part| {
             let room = usize::try_from(max.saturating_sub(len)).unwrap_or(usize::MAX);
-            for &b in part.get(..room.min(part.len())).unwrap_or_default() {
-                sink(b);
-            }
+            sink(part.get(..room.min(part.len())).unwrap_or_default());
             if part.len() > room {
                 return Err((
                     room.saturating_add(1),

@@ -174,7 +174,7 @@ purpose is an evasion attempt.
 /// Bytes after the last pickle.
 pub static TRAILING_DATA: Rule = Rule {
     id: "pickle-trailing-data",
-    severity: Severity::Medium,
+    severity: Severity::Low,
     summary: "Data follows the end of the first pickle: more pickles or bytes that a custom loader may read.",
     docs: r#"
 ## Why it matters

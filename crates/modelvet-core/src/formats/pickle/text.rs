@@ -381,8 +381,13 @@ impl Kept {
         self.len = self.len.saturating_add(1);
     }
 
+    /// Whether the prefix is complete: from here on only the length grows.
+    fn full(&self) -> bool {
+        self.out.len() >= self.keep
+    }
+
     fn push_char(&mut self, c: char) {
-        if self.out.len() >= self.keep {
+        if self.full() {
             self.len = self.len.saturating_add(c.len_utf8() as u64);
             return;
         }
@@ -449,6 +454,31 @@ impl StringLine {
         // next one has arrived.
         if let Some(prev) = self.held.replace(b) {
             self.decode(prev);
+        }
+    }
+
+    /// [`StringLine::push`] for each byte of `bytes`; runs without a
+    /// backslash are only counted once the prefix is complete.
+    pub fn push_slice(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while let Some((&first, tail)) = rest.split_first() {
+            let plain_state = self.quote.is_some()
+                && self.esc == Esc::None
+                && self.kept.full()
+                && self.held.is_some_and(|h| h != b'\\');
+            if plain_state {
+                // `held` and the run before the next backslash are plain
+                // bytes, one output byte each; the run's last byte is held.
+                let run = memchr::memchr(b'\\', rest).unwrap_or(rest.len());
+                if let (Some(last), Some(after)) = (run.checked_sub(1), rest.get(run..)) {
+                    self.kept.len = self.kept.len.saturating_add(run as u64);
+                    self.held = rest.get(last).copied();
+                    rest = after;
+                    continue;
+                }
+            }
+            self.push(first);
+            rest = tail;
         }
     }
 
@@ -563,6 +593,28 @@ impl UnicodeLine {
         }
     }
 
+    /// [`UnicodeLine::push`] for each byte of `bytes`; runs without a
+    /// backslash are only measured once the prefix is complete.
+    pub fn push_slice(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while let Some((&first, tail)) = rest.split_first() {
+            if self.hex.is_none() && !self.backslash && self.kept.full() {
+                // Latin-1: a byte below 0x80 is one UTF-8 byte, others two.
+                let run = memchr::memchr(b'\\', rest).unwrap_or(rest.len());
+                let (plain, after) = rest.split_at(run);
+                if !plain.is_empty() {
+                    let high = plain.iter().filter(|b| **b >= 0x80).count();
+                    let grow = (plain.len() as u64).saturating_add(high as u64);
+                    self.kept.len = self.kept.len.saturating_add(grow);
+                    rest = after;
+                    continue;
+                }
+            }
+            self.push(first);
+            rest = tail;
+        }
+    }
+
     /// The next byte of the line (never its `\n`).
     pub fn push(&mut self, b: u8) {
         if let Some((left, v)) = self.hex {
@@ -660,6 +712,56 @@ pub fn const_str(v: &Val) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines of bytes that exercise every escape state, cut into pieces at
+    /// random: decoding them piece by piece gives what byte by byte does.
+    #[test]
+    fn pieces_decode_as_bytes_do() {
+        const ALPHABET: &[u8] = b"a\\'\"xuU0179fF\x80\xffn ";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..4000 {
+            let len = (next() % 40) as usize;
+            let mut line: Vec<u8> = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect();
+            if next() % 2 == 0 {
+                line.insert(0, b'\'');
+                line.push(b'\'');
+            }
+            let keep = [0, 1, 2, 5, 16, usize::MAX][(next() % 6) as usize];
+            let mut cuts: Vec<usize> = (0..(next() % 4))
+                .map(|_| (next() as usize) % (len + 3))
+                .collect();
+            cuts.sort_unstable();
+            let pieces = |line: &[u8]| -> Vec<Vec<u8>> {
+                let mut out = Vec::new();
+                let mut at = 0;
+                for &c in &cuts {
+                    let c = c.min(line.len());
+                    out.push(line[at..c.max(at)].to_vec());
+                    at = c.max(at);
+                }
+                out.push(line[at..].to_vec());
+                out
+            };
+            let mut a = StringLine::new(keep);
+            line.iter().for_each(|&b| a.push(b));
+            let mut b = StringLine::new(keep);
+            pieces(&line).iter().for_each(|p| b.push_slice(p));
+            assert_eq!(a.finish(), b.finish(), "STRING {line:?} keep {keep}");
+            let mut a = UnicodeLine::new(keep);
+            line.iter().for_each(|&b| a.push(b));
+            let mut b = UnicodeLine::new(keep);
+            pieces(&line).iter().for_each(|p| b.push_slice(p));
+            assert_eq!(a.finish(), b.finish(), "UNICODE {line:?} keep {keep}");
+        }
+    }
 
     fn int(n: Option<Node>) -> Option<i64> {
         match n {

@@ -7,14 +7,16 @@
 // only `core`/`alloc`/`std` items.
 //
 // Blob layout, integers little-endian u32:
-//   "MVPYN\0\0\x01"
-//   header_len, modules, aliases, attrs              (counts)
+//   "MVPYN\0\0\x02"
+//   header_len, modules, aliases, owners, attrs      (counts)
 //   offsets of each table, count + 1 entries each    (into the text)
+//   first attribute of each owner, owners + 1 entries
 //   text: the header, then every table's entries back to back
-// Entries: `name`; `key<TAB>name...`; `module<TAB>attr<TAB>cell...`.
+// Entries: `name`; `key<TAB>name...`; `module` (an owner of attributes);
+// `attr<TAB>cell...`, grouped by owner in the owners' order.
 
 /// First bytes of a blob.
-pub const MAGIC: &[u8; 8] = b"MVPYN\0\0\x01";
+pub const MAGIC: &[u8; 8] = b"MVPYN\0\0\x02";
 
 /// Builds the blob from the index text (see the module documentation of
 /// `pynames` for the lines). Lines before any `@module` and lines that fit
@@ -53,8 +55,8 @@ pub fn build(text: &str) -> Vec<u8> {
     let header = text.get(..header_end).unwrap_or("");
     let mut body = String::with_capacity(text.len());
     body.push_str(header);
-    let mut tables: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    let [t_modules, t_aliases, t_attrs] = &mut tables;
+    let mut tables: [Vec<u32>; 5] = Default::default();
+    let [t_modules, t_aliases, t_owners, t_attrs, first] = &mut tables;
     for name in &modules {
         t_modules.push(u32_of(body.len()));
         body.push_str(name);
@@ -65,15 +67,34 @@ pub fn build(text: &str) -> Vec<u8> {
         body.extend([*key, "\t", *names]);
     }
     t_aliases.push(u32_of(body.len()));
-    for (module, attr, cells) in &attrs {
+    let mut owner: Option<&str> = None;
+    for (i, (module, _, _)) in attrs.iter().enumerate() {
+        if owner != Some(*module) {
+            owner = Some(*module);
+            t_owners.push(u32_of(body.len()));
+            body.push_str(module);
+            first.push(u32_of(i));
+        }
+    }
+    t_owners.push(u32_of(body.len()));
+    first.push(u32_of(attrs.len()));
+    for (_, attr, cells) in &attrs {
         t_attrs.push(u32_of(body.len()));
-        body.extend([*module, "\t", *attr, "\t", *cells]);
+        body.extend([*attr, "\t", *cells]);
     }
     t_attrs.push(u32_of(body.len()));
 
-    let mut blob = Vec::with_capacity(body.len() + 4 * (modules.len() + attrs.len() + 32));
+    let words: usize = tables.iter().map(Vec::len).sum();
+    let mut blob = Vec::with_capacity(body.len() + 4 * (words + 5) + MAGIC.len());
     blob.extend_from_slice(MAGIC);
-    let counts = [header.len(), modules.len(), aliases.len(), attrs.len()];
+    let owners = tables.get(2).map_or(0, |t| t.len().saturating_sub(1));
+    let counts = [
+        header.len(),
+        modules.len(),
+        aliases.len(),
+        owners,
+        attrs.len(),
+    ];
     for n in counts {
         blob.extend_from_slice(&u32_of(n).to_le_bytes());
     }
@@ -91,6 +112,14 @@ fn u32_of(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Little-endian u32 number `i` of `words`.
+fn word_at(words: &[u8], i: usize) -> Option<usize> {
+    let at = i.checked_mul(4)?;
+    let bytes = words.get(at..at.checked_add(4)?)?;
+    let word: [u8; 4] = bytes.try_into().ok()?;
+    usize::try_from(u32::from_le_bytes(word)).ok()
+}
+
 /// One sorted table of a blob.
 #[derive(Clone, Copy)]
 pub struct Table<'a> {
@@ -106,10 +135,7 @@ impl<'a> Table<'a> {
     }
 
     fn offset(&self, i: usize) -> Option<usize> {
-        let at = i.checked_mul(4)?;
-        let bytes = self.offsets.get(at..at.checked_add(4)?)?;
-        let word: [u8; 4] = bytes.try_into().ok()?;
-        usize::try_from(u32::from_le_bytes(word)).ok()
+        word_at(self.offsets, i)
     }
 
     /// Entry `i`; `None` past the end or in a damaged blob.
@@ -121,15 +147,24 @@ impl<'a> Table<'a> {
 
     /// The entry that `cmp` finds equal, by binary search over a table
     /// sorted in the order `cmp` reads.
-    pub fn find(&self, mut cmp: impl FnMut(&'a str) -> core::cmp::Ordering) -> Option<&'a str> {
-        let (mut lo, mut hi) = (0, self.len());
+    pub fn find(&self, cmp: impl FnMut(&'a str) -> core::cmp::Ordering) -> Option<&'a str> {
+        self.find_in(0, self.len(), cmp).and_then(|i| self.get(i))
+    }
+
+    /// The index in `lo..hi` of the entry that `cmp` finds equal.
+    pub fn find_in(
+        &self,
+        mut lo: usize,
+        mut hi: usize,
+        mut cmp: impl FnMut(&'a str) -> core::cmp::Ordering,
+    ) -> Option<usize> {
+        hi = hi.min(self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let entry = self.get(mid)?;
-            match cmp(entry) {
+            match cmp(self.get(mid)?) {
                 core::cmp::Ordering::Less => lo = mid + 1,
                 core::cmp::Ordering::Greater => hi = mid,
-                core::cmp::Ordering::Equal => return Some(entry),
+                core::cmp::Ordering::Equal => return Some(mid),
             }
         }
         None
@@ -145,8 +180,12 @@ pub struct Layout<'a> {
     pub modules: Table<'a>,
     /// `key<TAB>names`, sorted by key.
     pub aliases: Table<'a>,
-    /// `module<TAB>attr<TAB>cells`, sorted by `(module, attr)`.
+    /// Modules with attributes listed, sorted.
+    pub owners: Table<'a>,
+    /// `attr<TAB>cells`, grouped by owner, sorted by name within each.
     pub attrs: Table<'a>,
+    /// `owners + 1` little-endian u32: the first attribute of each owner.
+    first: &'a [u8],
 }
 
 impl<'a> Layout<'a> {
@@ -160,39 +199,58 @@ impl<'a> Layout<'a> {
             header: "",
             modules: table,
             aliases: table,
+            owners: table,
             attrs: table,
+            first: &[],
         }
+    }
+
+    /// The cells of `module.attr`, if listed.
+    pub fn attr(&self, module: &str, attr: &str) -> Option<&'a str> {
+        let owner = self
+            .owners
+            .find_in(0, self.owners.len(), |m| m.cmp(module))?;
+        let lo = word_at(self.first, owner)?;
+        let hi = word_at(self.first, owner.checked_add(1)?)?;
+        let key = |e: &'a str| e.split_once('\t').map_or(e, |(k, _)| k);
+        let i = self.attrs.find_in(lo, hi, |e| key(e).cmp(attr))?;
+        self.attrs.get(i)?.split_once('\t').map(|(_, cells)| cells)
     }
 
     /// Reads a blob made by [`build`]; `None` when it is not one.
     pub fn parse(blob: &'a [u8]) -> Option<Layout<'a>> {
         let rest = blob.strip_prefix(MAGIC.as_slice())?;
-        let word = |i: usize| -> Option<usize> {
-            let bytes = rest.get(i * 4..i * 4 + 4)?;
-            let word: [u8; 4] = bytes.try_into().ok()?;
-            usize::try_from(u32::from_le_bytes(word)).ok()
-        };
-        let header_len = word(0)?;
-        let counts = [word(1)?, word(2)?, word(3)?];
-        let mut at: usize = 16;
-        let mut spans = [(0usize, 0usize); 3];
+        let header_len = word_at(rest, 0)?;
+        let counts = [
+            word_at(rest, 1)?,
+            word_at(rest, 2)?,
+            word_at(rest, 3)?,
+            word_at(rest, 4)?,
+            word_at(rest, 3)?, // `first`, one per owner
+        ];
+        let mut at: usize = 20;
+        let mut spans = [(0usize, 0usize); 5];
         for (span, n) in spans.iter_mut().zip(counts) {
             let len = n.checked_add(1)?.checked_mul(4)?;
             *span = (at, at.checked_add(len)?);
             at = span.1;
         }
         let text = core::str::from_utf8(rest.get(at..)?).ok()?;
-        let table = |(start, end): (usize, usize)| -> Option<Table<'a>> {
+        let words = |(start, end): (usize, usize)| rest.get(start..end);
+        let table = |span| -> Option<Table<'a>> {
             Some(Table {
                 text,
-                offsets: rest.get(start..end)?,
+                offsets: words(span)?,
             })
         };
+        let [modules, aliases, owners, attrs, first] = spans;
         Some(Layout {
             header: text.get(..header_len)?,
-            modules: table(spans[0])?,
-            aliases: table(spans[1])?,
-            attrs: table(spans[2])?,
+            modules: table(modules)?,
+            aliases: table(aliases)?,
+            owners: table(owners)?,
+            attrs: table(attrs)?,
+            first: words(first)?,
         })
     }
 }

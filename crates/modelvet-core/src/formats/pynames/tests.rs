@@ -230,10 +230,8 @@ fn the_runtime_layout_equals_the_compile_time_one() {
 
 #[test]
 fn tables_are_sorted_as_lookups_read_them() {
-    // The attribute table is sorted by (module, attr), not by the bytes of
-    // its entries: `a` < `a.b` as modules although `a\tz` > `a.b\tc` is
-    // false only because TAB sorts low; a name with a byte below TAB would
-    // break a byte order, not this one.
+    // Attributes are grouped by their module and found by (module, attr),
+    // whatever bytes the names hold (`a\x01` sorts between `a` and `a.b`).
     let text = "=b\n=a.b\n=a\n@a.b\nc\tFx.\n@a\nz\tFy.\ny\tM=\n@a\x01\nq\tFz.\n";
     let blob: &'static [u8] = Box::leak(layout::build(text).into_boxed_slice());
     let index = Index::from_blob(blob);
