@@ -123,7 +123,9 @@ fn word_at(words: &[u8], i: usize) -> Option<usize> {
 /// One sorted table of a blob.
 #[derive(Clone, Copy)]
 pub struct Table<'a> {
-    text: &'a str,
+    /// The blob's text, checked as UTF-8 an entry at a time (checking all
+    /// of it up front would cost more than a whole small scan).
+    text: &'a [u8],
     /// `len + 1` little-endian u32 offsets into `text`.
     offsets: &'a [u8],
 }
@@ -142,7 +144,7 @@ impl<'a> Table<'a> {
     pub fn get(&self, i: usize) -> Option<&'a str> {
         let start = self.offset(i)?;
         let end = self.offset(i.checked_add(1)?)?;
-        self.text.get(start..end)
+        core::str::from_utf8(self.text.get(start..end)?).ok()
     }
 
     /// The entry that `cmp` finds equal, by binary search over a table
@@ -192,7 +194,7 @@ impl<'a> Layout<'a> {
     /// A layout with no entries.
     pub fn empty() -> Layout<'a> {
         let table = Table {
-            text: "",
+            text: &[],
             offsets: &[],
         };
         Layout {
@@ -235,7 +237,7 @@ impl<'a> Layout<'a> {
             *span = (at, at.checked_add(len)?);
             at = span.1;
         }
-        let text = core::str::from_utf8(rest.get(at..)?).ok()?;
+        let text = rest.get(at..)?;
         let words = |(start, end): (usize, usize)| rest.get(start..end);
         let table = |span| -> Option<Table<'a>> {
             Some(Table {
@@ -245,7 +247,7 @@ impl<'a> Layout<'a> {
         };
         let [modules, aliases, owners, attrs, first] = spans;
         Some(Layout {
-            header: text.get(..header_len)?,
+            header: core::str::from_utf8(text.get(..header_len)?).ok()?,
             modules: table(modules)?,
             aliases: table(aliases)?,
             owners: table(owners)?,
