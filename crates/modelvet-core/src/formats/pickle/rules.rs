@@ -180,7 +180,10 @@ pub static TRAILING_DATA: Rule = Rule {
 ## Why it matters
 `pickle.load` stops at the first `STOP` opcode, but loaders that call it again (joblib,
 PyTorch's legacy format, custom code) read what follows. Scanners that stop at the first
-`STOP` miss payloads placed after it. modelvet scans every pickle in the stream.
+`STOP` miss payloads placed after it. modelvet scans every pickle in the stream and
+judges each on its own (a dangerous call in the tail is its own high or critical
+finding), and reads a zip behind the pickle as a zip. Bytes that are no pickle make a
+second `pickle.load` raise. So this finding is information: low.
 
 ## What to do
 Find out which loader reads this file and why it holds more than one pickle.
