@@ -3,7 +3,7 @@
 //! recognised and its names listed for evidence, never unmarshalled.
 
 use crate::finding::abbreviate;
-use crate::formats::tensors::json::Json;
+use crate::formats::json::Json;
 
 /// Marshalled bytecode found in a configuration value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,13 @@ pub fn decode_bytecode(s: &str) -> Option<Bytecode> {
     if s.len() < 16 {
         return None;
     }
-    let bytes = base64_decode(s)?;
+    // What Keras would unmarshal ([`loader_bytes`]). Raw marshal text must
+    // hold a NUL byte: a code object's integer fields do, while the names and
+    // prose of a configuration never do.
+    let bytes = match s.is_ascii().then(|| base64_decode(s)).flatten() {
+        Some(bytes) => bytes,
+        None => Some(raw_unicode_escape(s)).filter(|b| b.contains(&0))?,
+    };
     let first = bytes.first()?;
     if first & 0x7f != b'c' {
         return None;
@@ -56,6 +62,37 @@ pub fn decode_bytecode(s: &str) -> Option<Bytecode> {
         names: marshal_names(&bytes),
         hash,
     })
+}
+
+/// The bytes Keras hands to `marshal.loads` for the function string `s`
+/// (`func_load` in `keras.src.utils.python_utils`, and `generic_utils` of
+/// tf.keras): `codecs.decode(s.encode("ascii"), "base64")`, and when that
+/// fails (a character outside ASCII, or base64 Python rejects)
+/// `s.encode("raw_unicode_escape")`, the raw marshal data itself.
+pub fn loader_bytes(s: &str) -> Vec<u8> {
+    if s.is_ascii() {
+        if let Some(bytes) = base64_decode(s) {
+            return bytes;
+        }
+    }
+    raw_unicode_escape(s)
+}
+
+/// Python's `str.encode("raw_unicode_escape")`: characters below U+0100 are
+/// their byte, others `\uXXXX` or `\UXXXXXXXX` (lower-case hex).
+pub fn raw_unicode_escape(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        let code = u32::from(c);
+        if let Ok(byte) = u8::try_from(code) {
+            out.push(byte);
+        } else if code <= 0xffff {
+            out.extend_from_slice(format!("\\u{code:04x}").as_bytes());
+        } else {
+            out.extend_from_slice(format!("\\U{code:08x}").as_bytes());
+        }
+    }
+    out
 }
 
 /// Decode base64 exactly as Keras does (`codecs.decode(s, "base64")`, that
@@ -174,6 +211,78 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(base64_decode(input).as_deref(), *expected, "{input:?}");
         }
+    }
+
+    /// Padding and noise around `=`: every expected value is what
+    /// `codecs.decode(s.encode("ascii"), "base64")` returns (`None`: it
+    /// raises `binascii.Error`), identical in CPython 3.6.15, 3.7.16,
+    /// 3.8.18, 3.9.18, 3.10.13, 3.11.7, 3.12.1 and 3.13.0 (pyenv builds).
+    #[test]
+    fn base64_matches_python_on_padding_edge_cases() {
+        let cases: &[(&str, Option<&[u8]>)] = &[
+            ("QQ=", None),
+            ("QQ=a", None),
+            ("QUI=", Some(b"AB")),
+            ("QUI=QQ==", Some(b"AB")),
+            ("Q===", None),
+            ("====", Some(b"")),
+            ("QQ==\n", Some(b"A")),
+            ("QQ=\n=", Some(b"A")),
+            ("QUJD=", Some(b"ABC")),
+            ("QUJD==QUJD", Some(b"ABCABC")),
+            ("QQ=*=", Some(b"A")),
+            ("QQ=Q=", Some(b"A\x04")),
+            ("QUI==", Some(b"AB")),
+            ("Q=Q=", None),
+            ("QUJ=D", Some(b"AB")),
+            ("QUJDRA=", None),
+            ("QUJDRA=x=", Some(b"ABCD\x0c")),
+            ("QUJDRA=\n=", Some(b"ABCD")),
+            ("QUJDRUY", None),
+            ("QUJDRUY=", Some(b"ABCEF")),
+            ("QUJDRUY=QQ", Some(b"ABCEF")),
+            ("QQ", None),
+            ("Q", None),
+            ("", Some(b"")),
+            ("=", Some(b"")),
+            ("QU JD", Some(b"ABC")),
+            ("QU\tJD", Some(b"ABC")),
+            // The URL-safe alphabet is not base64 to `a2b_base64`.
+            ("-_-_", Some(b"")),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base64_decode(input).as_deref(), *expected, "{input:?}");
+        }
+    }
+
+    /// Keras falls back to `s.encode("raw_unicode_escape")` when the string
+    /// is not ASCII or not base64. Expected bytes printed by CPython 3.12.1:
+    /// `'\xe3' + '\x00'*24 + '\xda\x02os' + '\u0101'` raises
+    /// `UnicodeEncodeError` on `.encode("ascii")` and becomes 35 bytes,
+    /// ending in `b"\\u0101"`; `'c' + 'A'*20 + '\x01'` raises
+    /// `binascii.Error` and becomes its own 22 bytes; `'\U0001F600'` becomes
+    /// `b"\\U0001f600"`.
+    #[test]
+    fn raw_marshal_text_is_what_keras_loads_when_base64_fails() {
+        let s = format!("\u{e3}{}\u{da}\u{2}os\u{101}", "\0".repeat(24));
+        let mut expected = vec![0xe3u8];
+        expected.extend_from_slice(&[0; 24]);
+        expected.extend_from_slice(b"\xda\x02os\\u0101");
+        assert_eq!(loader_bytes(&s), expected);
+        let found = decode_bytecode(&s).unwrap();
+        assert_eq!((found.names, found.len), (vec!["os".to_owned()], 35));
+
+        let ascii = format!("c{}\u{1}", "A".repeat(20));
+        assert_eq!(base64_decode(&ascii), None);
+        assert_eq!(loader_bytes(&ascii), ascii.as_bytes());
+        // Without a NUL byte raw text is a name, not a code object.
+        assert!(decode_bytecode(&ascii).is_none());
+        assert!(decode_bytecode("custom_lambda_function_name").is_none());
+        assert!(decode_bytecode(&format!("{ascii}\0")).is_some());
+
+        assert_eq!(raw_unicode_escape("\u{1F600}"), b"\\U0001f600");
+        // Base64 that decodes is used as decoded, never as raw text.
+        assert_eq!(loader_bytes("QUJD"), b"ABC");
     }
 
     #[test]
