@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use modelvet_core::formats::tensors::template;
+use modelvet_core::formats::chat_template;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

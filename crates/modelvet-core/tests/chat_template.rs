@@ -1,7 +1,7 @@
 //! Chat-template injection: real templates stay clean, payloads and their
 //! obfuscated forms are found.
 
-use modelvet_core::formats::tensors::template::analyse;
+use modelvet_core::formats::chat_template::analyse;
 use modelvet_core::Severity;
 
 fn fixture(name: &str) -> String {

@@ -7,9 +7,15 @@
 //! Parsers read through checked slices and never panic on input.
 
 pub mod archive;
+pub mod chat_template;
 pub mod graphs;
+pub mod json;
 pub mod numpy;
 pub mod pickle;
+pub mod protobuf;
 pub mod pynames;
 pub mod repo;
+pub mod sniff;
+pub(crate) mod stop;
 pub mod tensors;
+pub mod text;

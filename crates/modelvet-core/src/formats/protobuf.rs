@@ -6,6 +6,7 @@
 //! initializer is skipped by moving a cursor, not by reading it. No schema
 //! compiler is involved: each scanner names the field numbers it needs.
 
+pub(crate) use crate::formats::stop::Stop;
 use crate::source::{ByteSource, ReadError};
 use std::fmt;
 
@@ -305,17 +306,6 @@ impl<'s> Reader<'s> {
     }
 }
 
-/// Why a walk over a protobuf model stopped early (shared by the ONNX and
-/// SavedModel scanners).
-pub(crate) enum Stop {
-    /// Malformed wire data at an offset.
-    Malformed(u64, &'static str),
-    /// A named limit was reached (already reported on the context).
-    Limit,
-    /// The source could not be read.
-    Read(ReadError),
-}
-
 impl From<WireError> for Stop {
     fn from(e: WireError) -> Self {
         match e {
@@ -325,9 +315,26 @@ impl From<WireError> for Stop {
     }
 }
 
-impl From<ReadError> for Stop {
-    fn from(e: ReadError) -> Self {
-        Stop::Read(e)
+impl Reader<'_> {
+    /// The next field of `[cursor, end)`, read only while fewer than
+    /// `max_fields` fields (`graphs.max_proto_fields`) have been read in the
+    /// whole model; past it the limit is reported and the walk stops.
+    pub(crate) fn next_bounded(
+        &mut self,
+        cursor: &mut u64,
+        end: u64,
+        max_fields: u64,
+        ctx: &mut crate::scan::ScanCtx<'_>,
+    ) -> Walk<Option<Field>> {
+        if self.fields_read >= max_fields {
+            ctx.limit_hit(
+                "graphs.max_proto_fields",
+                max_fields,
+                &format!("at byte {cursor}"),
+            );
+            return Err(Stop::Limit);
+        }
+        Ok(self.next_field(cursor, end)?)
     }
 }
 
@@ -343,22 +350,7 @@ pub(crate) fn settle(
     rule: &'static crate::rule::Rule,
     subject: &str,
 ) -> Result<(), ReadError> {
-    match result {
-        Ok(()) | Err(Stop::Limit) => Ok(()),
-        Err(Stop::Malformed(offset, what)) => {
-            let f = ctx.finding(
-                rule,
-                crate::finding::Location::ByteRange {
-                    start: offset,
-                    end: offset.saturating_add(1),
-                },
-                format!("{subject} is not valid protobuf: {what}; the rest was not analysed"),
-            );
-            ctx.push(f);
-            Ok(())
-        }
-        Err(Stop::Read(e)) => Err(e),
-    }
+    crate::formats::stop::settle(result, ctx, rule, subject, "protobuf")
 }
 
 /// Walk a message held in memory (sniffing): each field is passed to `visit`

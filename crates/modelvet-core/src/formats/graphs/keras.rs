@@ -12,7 +12,7 @@ use super::bytecode::{find_bytecode, Bytecode};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
 use crate::formats::archive::zip::{self, ZipDirectory};
-use crate::formats::tensors::json::{self as jsonr, Json, JsonError};
+use crate::formats::json::{self as jsonr, Json, JsonError};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;

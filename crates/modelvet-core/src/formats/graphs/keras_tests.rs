@@ -340,7 +340,7 @@ fn lambda_nested_deeper_than_serde_json_reads_is_found() {
 
 #[test]
 fn config_deeper_than_the_reader_fails_closed_high() {
-    let depth = crate::formats::tensors::json::MAX_JSON_DEPTH + 1;
+    let depth = crate::formats::json::MAX_JSON_DEPTH + 1;
     let text = format!("{}{}{}", "[".repeat(depth), lambda(), "]".repeat(depth));
     let s = scan("m.keras", &keras_zip(text.as_bytes()));
     let f = only(&s, "keras-malformed-config");

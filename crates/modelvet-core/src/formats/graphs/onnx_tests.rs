@@ -2,9 +2,9 @@
 //! scripts/gen-graph-fixtures.py) and testkit-built models.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::content::{location_problem, suspicious_text};
 use super::test_util::{clean, fixture, only, rules, scan, scan_with};
 use crate::format::Format;
+use crate::formats::text::{location_problem, suspicious_text};
 use crate::scan::ScanOptions;
 use crate::severity::Severity;
 use modelvet_testkit::onnx::{benign, Function, Graph, Model, Node, Tensor};

@@ -3,8 +3,8 @@
 //! (parsed within limits, duplicate keys reported).
 
 use crate::finding::{abbreviate, Location};
-use crate::formats::tensors::json::{self, Json, JsonError};
-use crate::formats::tensors::template;
+use crate::formats::chat_template;
+use crate::formats::json::{self, Json, JsonError};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
@@ -198,7 +198,7 @@ fn chat_templates(v: &Json, ctx: &mut ScanCtx<'_>) {
             );
             return;
         }
-        template::check(text, Location::JsonPointer { pointer }, ctx);
+        chat_template::check(text, Location::JsonPointer { pointer }, ctx);
     };
     match v.get("chat_template") {
         Some(Json::Str(t)) => check(t, "/chat_template".into(), ctx),

@@ -10,9 +10,9 @@
 //! allocated. Fixed-size arrays are skipped, never read; tensor data is never
 //! read.
 
-use super::template;
 use crate::finding::{abbreviate, Location};
-use crate::format::{self, Sniff};
+use crate::formats::chat_template;
+use crate::formats::sniff::sniff_source;
 use crate::scan::ScanCtx;
 use crate::source::{read_window, ByteSource, ReadError, SourceReader, Window};
 use serde_json::json;
@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod reader;
 mod rules;
 mod types;
+use crate::formats::stop::settle;
 use reader::{Parser, Stop, Value};
 pub use rules::{
     GGUF_DUPLICATE_KEY, GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED, GGUF_TENSOR_BOUNDS,
@@ -55,12 +56,12 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         big_endian: false,
         v1: false,
     };
-    let data_end = match parse(&mut p) {
-        Ok(end) => end,
-        Err(Stop::Finding) | Err(Stop::Limit) => return Ok(()),
-        Err(Stop::Read(e)) => return Err(e),
-    };
+    let parsed = parse(&mut p);
     drop(p);
+    let data_end = match parsed {
+        Ok(end) => end,
+        Err(stop) => return settle(Err(stop), ctx, &GGUF_MALFORMED, "the header", "GGUF"),
+    };
     if data_end < len {
         // Zero padding up to the alignment (at most 4 KiB) is what writers leave.
         let extra = len - data_end;
@@ -81,19 +82,7 @@ fn trailing(
 ) -> Result<(), ReadError> {
     let extra = len - start;
     let mut window = Window::new(src, start, extra);
-    let limits = &ctx.limits().scan;
-    let (head_len, tail_len) = (
-        u64::from(limits.sniff_head_bytes),
-        u64::from(limits.sniff_tail_bytes).min(extra),
-    );
-    let head = read_window(&mut window, 0, head_len)?;
-    let tail = read_window(&mut window, extra - tail_len, tail_len)?;
-    let kind = format::sniff(&Sniff {
-        head: &head,
-        tail: &tail,
-        len: extra,
-        path: "",
-    });
+    let kind = sniff_source(&mut window, &ctx.limits().scan, "")?;
     let f = ctx.finding(
         &GGUF_TRAILING_DATA,
         Location::ByteRange { start, end: len },
@@ -218,7 +207,7 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<u64, Stop> {
     }
 
     for (key, text) in &templates {
-        template::check(text, Location::GgufKey { key: key.clone() }, p.ctx);
+        chat_template::check(text, Location::GgufKey { key: key.clone() }, p.ctx);
     }
 
     let alignment = match kv.get("general.alignment") {

@@ -70,11 +70,7 @@ enum Item {
     Ext(i8, u64),
 }
 
-enum Stop {
-    Finding,
-    Limit,
-    Read(ReadError),
-}
+use crate::formats::stop::Stop;
 
 struct Parser<'s, 'c, 'o> {
     r: SourceReader<'s>,
@@ -480,10 +476,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
     let result = p.document();
     let (arrays, parameters, by_dtype) = (p.arrays, p.parameters, std::mem::take(&mut p.by_dtype));
     drop(p);
-    match result {
-        Ok(()) | Err(Stop::Finding) | Err(Stop::Limit) => {}
-        Err(Stop::Read(e)) => return Err(e),
-    }
+    crate::formats::stop::settle(result, ctx, &MSGPACK_MALFORMED, "the file", "msgpack")?;
     ctx.fact(
         "flax.params",
         json!({"arrays": arrays, "parameters": parameters, "parameters_by_dtype": by_dtype}),

@@ -5,10 +5,10 @@
 //! domains no standard runtime implements (custom ops ship native code),
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
-use super::content::{location_problem, suspicious_text};
-use super::protobuf::{settle, Reader, Span, Stop, Walk};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
+use crate::formats::protobuf::{settle, Reader, Span, Stop, Walk};
+use crate::formats::text::{location_problem, suspicious_text, A_URL};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
@@ -157,14 +157,13 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
 }
 
 impl Scanner<'_, '_, '_> {
-    fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
-        if self.r.fields_read >= self.limits.max_proto_fields {
-            let max = self.limits.max_proto_fields;
-            self.ctx
-                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
-            return Err(Stop::Limit);
-        }
-        Ok(self.r.next_field(cursor, end)?)
+    fn next(
+        &mut self,
+        cursor: &mut u64,
+        end: u64,
+    ) -> Walk<Option<crate::formats::protobuf::Field>> {
+        self.r
+            .next_bounded(cursor, end, self.limits.max_proto_fields, self.ctx)
     }
 
     fn text(&mut self, span: Span) -> Walk<String> {
@@ -185,7 +184,7 @@ impl Scanner<'_, '_, '_> {
         let mut unknown: Vec<u32> = Vec::new();
         while let Some(field) = self.next(&mut cursor, whole.end)? {
             match (field.number, field.value) {
-                (1, super::protobuf::Value::Varint(v)) => ir_version = Some(v),
+                (1, crate::formats::protobuf::Value::Varint(v)) => ir_version = Some(v),
                 (2, _) if field.span().is_some() => producer.0 = self.string_field(&field)?,
                 (3, _) if field.span().is_some() => producer.1 = self.string_field(&field)?,
                 (6, _) => doc = field.span(),
@@ -263,14 +262,14 @@ impl Scanner<'_, '_, '_> {
         Ok(())
     }
 
-    fn span_field(&self, field: &super::protobuf::Field) -> Walk<Span> {
+    fn span_field(&self, field: &crate::formats::protobuf::Field) -> Walk<Span> {
         field.span().ok_or(Stop::Malformed(
             field.offset,
             "wrong wire type for a message field",
         ))
     }
 
-    fn string_field(&mut self, field: &super::protobuf::Field) -> Walk<String> {
+    fn string_field(&mut self, field: &crate::formats::protobuf::Field) -> Walk<String> {
         let span = self.span_field(field)?;
         self.text(span)
     }
@@ -514,13 +513,14 @@ impl Scanner<'_, '_, '_> {
 
     fn metadata_entry(&mut self, path: &str, span: Span) -> Walk {
         let (key, value) = self.entry(span)?;
-        if let Some(why) = suspicious_text(&value) {
+        // Licence and homepage links are ordinary in ONNX metadata: code counts, a URL does not.
+        if let Some(why) = suspicious_text(&value).filter(|why| *why != A_URL) {
             let f = self.ctx.finding(
                 &ONNX_SUSPICIOUS_METADATA,
                 Location::GraphNode {
                     path: format!("{path}['{}']", abbreviate(&key, 80)),
                 },
-                format!("metadata value of `{}` {why}", abbreviate(&key, 80)),
+                format!("metadata value of `{}` holds {why}", abbreviate(&key, 80)),
             );
             self.ctx
                 .push(f.with_evidence(abbreviate(&value, 200)).with_help(
@@ -532,11 +532,11 @@ impl Scanner<'_, '_, '_> {
 
     fn inspect_text(&mut self, path: &str, span: Span) -> Walk {
         let value = self.text(span)?;
-        if let Some(why) = suspicious_text(&value) {
+        if let Some(why) = suspicious_text(&value).filter(|why| *why != A_URL) {
             let f = self.ctx.finding(
                 &ONNX_SUSPICIOUS_METADATA,
                 Location::GraphNode { path: path.into() },
-                format!("{path} {why}"),
+                format!("{path} holds {why}"),
             );
             self.ctx.push(f.with_evidence(abbreviate(&value, 200)));
         }

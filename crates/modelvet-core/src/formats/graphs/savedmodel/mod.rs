@@ -8,10 +8,10 @@
 //! interpreter are findings; the ops of the standard checkpoint save and
 //! restore path are not.
 
-use super::protobuf::{settle, walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
 use super::GraphLimits;
 use crate::finding::abbreviate;
 use crate::format::{Format, Sniff};
+use crate::formats::protobuf::{settle, walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
@@ -234,24 +234,23 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
 }
 
 impl Scanner<'_, '_, '_> {
-    fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
-        if self.r.fields_read >= self.limits.max_proto_fields {
-            let max = self.limits.max_proto_fields;
-            self.ctx
-                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
-            return Err(Stop::Limit);
-        }
-        Ok(self.r.next_field(cursor, end)?)
+    fn next(
+        &mut self,
+        cursor: &mut u64,
+        end: u64,
+    ) -> Walk<Option<crate::formats::protobuf::Field>> {
+        self.r
+            .next_bounded(cursor, end, self.limits.max_proto_fields, self.ctx)
     }
 
-    fn span(field: &super::protobuf::Field) -> Walk<Span> {
+    fn span(field: &crate::formats::protobuf::Field) -> Walk<Span> {
         field.span().ok_or(Stop::Malformed(
             field.offset,
             "wrong wire type for a message field",
         ))
     }
 
-    fn text(&mut self, field: &super::protobuf::Field) -> Walk<String> {
+    fn text(&mut self, field: &crate::formats::protobuf::Field) -> Walk<String> {
         let span = Self::span(field)?;
         Ok(self.r.text(span, u64::from(self.limits.max_string_bytes))?)
     }
