@@ -17,6 +17,7 @@ pub mod bytecode;
 pub mod hdf5;
 pub mod keras;
 pub mod onnx;
+pub mod rules;
 pub mod savedmodel;
 
 /// Rules raised by this family.
@@ -146,15 +147,5 @@ pub fn scan(
     Ok(format)
 }
 
-#[cfg(test)]
-mod hdf5_dense_tests;
-#[cfg(test)]
-mod hdf5_tests;
-#[cfg(test)]
-mod keras_tests;
-#[cfg(test)]
-mod onnx_tests;
-#[cfg(test)]
-mod savedmodel_tests;
 #[cfg(test)]
 mod test_util;

@@ -19,6 +19,7 @@ pub mod lfs;
 pub mod notebook;
 mod pyast;
 pub mod python;
+pub mod rules;
 pub mod shell;
 
 /// Rules raised by this family.

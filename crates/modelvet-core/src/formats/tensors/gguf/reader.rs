@@ -1,7 +1,7 @@
 //! The GGUF byte reader: endian-aware integers, strings and metadata values,
 //! every length checked against the file and a named limit first.
 
-use super::rules::{GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED};
+use crate::formats::tensors::rules::{GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED};
 use crate::finding::Location;
 use crate::scan::ScanCtx;
 use crate::source::{ReadError, SourceReader};
