@@ -193,6 +193,11 @@ that bytecode: whoever wrote the file chooses the code. Keras 3 refuses it while
 `keras.config.enable_unsafe_deserialization()`, tf.keras 2 and legacy H5 loading run
 it (CVE-2024-3660).
 
+The string is read as Keras's `func_load` reads it: base64 decoded like CPython's
+non-strict `binascii.a2b_base64` (characters outside the alphabet dropped, the first
+complete padding ends the input), and a string that is not ASCII or not base64 taken
+as raw marshal data (`raw_unicode_escape`), which Keras then unmarshals too.
+
 ## Example
 `{"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__",
 "config": {"value": ["4wEAAAAAAAAA...", null, null]}}}}`
