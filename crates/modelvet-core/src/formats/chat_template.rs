@@ -158,6 +158,55 @@ fn blocks(text: &str) -> Vec<&str> {
     out
 }
 
+/// The character of a Unicode name among those an identifier is spelled
+/// with (letters, digits, `_`, `.`, space), looked up as Python does,
+/// ignoring case. Other names are not resolved (see [`unresolved_names`]).
+fn named_char(name: &str) -> Option<char> {
+    let upper = name.trim().to_ascii_uppercase();
+    const DIGITS: [&str; 10] = [
+        "ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE",
+    ];
+    let letter = |rest: &str| {
+        let mut cs = rest.chars();
+        match (cs.next(), cs.next()) {
+            (Some(c), None) if c.is_ascii_uppercase() => Some(c),
+            _ => None,
+        }
+    };
+    match upper.as_str() {
+        "LOW LINE" => Some('_'),
+        "FULL STOP" => Some('.'),
+        "SPACE" => Some(' '),
+        _ => {
+            if let Some(rest) = upper.strip_prefix("LATIN SMALL LETTER ") {
+                letter(rest).map(|c| c.to_ascii_lowercase())
+            } else if let Some(rest) = upper.strip_prefix("LATIN CAPITAL LETTER ") {
+                letter(rest)
+            } else {
+                let digit = upper.strip_prefix("DIGIT ")?;
+                let n = DIGITS.iter().position(|d| *d == digit)?;
+                char::from_digit(u32::try_from(n).ok()?, 10)
+            }
+        }
+    }
+}
+
+/// Whether a block spells a string with a `\N{…}` named escape that
+/// [`named_char`] does not resolve: Jinja reads it (or rejects the template),
+/// modelvet cannot see what it spells, and honest templates never use one.
+fn unresolved_names(block: &str) -> bool {
+    let mut rest = block;
+    while let Some(at) = rest.find("\\N{") {
+        let after = rest.get(at.saturating_add(3)..).unwrap_or("");
+        let name = after.split('}').next().unwrap_or("");
+        if named_char(name).is_none() {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
 /// Decode a Python/Jinja string-literal body (escapes resolved).
 fn decode(raw: &str) -> (String, bool) {
     let mut out = String::new();
@@ -182,9 +231,23 @@ fn decode(raw: &str) -> (String, bool) {
             'x' => out.extend(hex(2, &mut chars)),
             'u' => out.extend(hex(4, &mut chars)),
             'U' => out.extend(hex(8, &mut chars)),
+            'N' => {
+                // `\N{LOW LINE}`: Jinja decodes literals with Python's
+                // `unicode-escape`, which looks names up case-insensitively.
+                if chars.next_if_eq(&'{').is_some() {
+                    let name: String = chars.by_ref().take_while(|c| *c != '}').take(100).collect();
+                    out.extend(named_char(&name));
+                }
+            }
             'n' => out.push('\n'),
             't' => out.push('\t'),
             'r' => out.push('\r'),
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'v' => out.push('\u{b}'),
+            // A backslash before a line break continues the line.
+            '\n' => {}
             '0'..='7' => {
                 let mut digits = String::from(e);
                 while digits.len() < 3 {
@@ -555,7 +618,15 @@ pub fn analyse(text: &str, max: usize) -> Vec<Issue> {
                 vars.insert(name.clone(), v.clone());
             }
         }
-        if let Some((what, severity)) = inspect(&toks) {
+        let found = inspect(&toks).or_else(|| {
+            unresolved_names(body).then(|| {
+                (
+                    "a string spelled with a `\\N{…}` escape modelvet does not resolve".into(),
+                    Severity::High,
+                )
+            })
+        });
+        if let Some((what, severity)) = found {
             issues.push(Issue {
                 what,
                 severity,

@@ -788,5 +788,4 @@ fn ctx_analyze(ctx: &mut ScanCtx<'_>, bytes: &[u8], summary: &mut ConfigSummary)
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests;

@@ -1,8 +1,8 @@
 //! The GGUF byte reader: endian-aware integers, strings and metadata values,
 //! every length checked against the file and a named limit first.
 
-use crate::formats::tensors::rules::{GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED};
 use crate::finding::Location;
+use crate::formats::tensors::rules::{GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED};
 use crate::scan::ScanCtx;
 use crate::source::{ReadError, SourceReader};
 use std::io::{Read, Seek, SeekFrom};
