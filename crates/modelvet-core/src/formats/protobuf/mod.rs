@@ -167,9 +167,8 @@ impl<'s> Reader<'s> {
                 .byte(*at)?
                 .ok_or_else(|| malformed(start, "truncated varint"))?;
             *at = at.saturating_add(1);
-            if i == 9 && b > 1 {
-                return Err(malformed(start, "varint longer than 64 bits"));
-            }
+            // The tenth byte's bits past 64 are dropped, as protobuf (C++ and
+            // upb) drops them: the value is the low 64 bits.
             value |= u64::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
                 return Ok(value);

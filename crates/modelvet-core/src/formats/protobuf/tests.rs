@@ -27,6 +27,26 @@ fn reads_every_wire_type() {
     assert_eq!(got[3].value, Value::Fixed64(9));
 }
 
+/// protobuf keeps the low 64 bits of a ten-byte varint whatever its last
+/// byte holds below 0x80. Expected values printed by Python protobuf 7.36.2
+/// (upb) parsing `UInt64Value` from `08 ff*9 <last>`: 0x01 and 0x7f give
+/// 18446744073709551615, 0x02 gives 9223372036854775807, and 0x80 (an
+/// eleventh byte) is "Wire format was corrupt".
+#[test]
+fn ten_byte_varints_keep_their_low_64_bits() {
+    for (last, expected) in [(0x01u8, u64::MAX), (0x02, u64::MAX >> 1), (0x7f, u64::MAX)] {
+        let mut bytes = vec![0x08];
+        bytes.extend([0xff; 9]);
+        bytes.push(last);
+        let got = fields(&bytes).unwrap();
+        assert_eq!(got[0].varint(), Some(expected), "{last:#x}");
+    }
+    let mut eleven = vec![0x08];
+    eleven.extend([0xff; 9]);
+    eleven.extend([0x80, 0x00]);
+    assert!(fields(&eleven).is_err());
+}
+
 #[test]
 fn groups_are_skipped_as_protobuf_skips_them() {
     // 1: group { 2: varint 5, 3: group { 4: "x" } }, then 5: varint 1.
