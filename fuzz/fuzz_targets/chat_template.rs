@@ -2,9 +2,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use modelvet_core::formats::tensors::template;
+use modelvet_core::formats::chat_template;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = template::analyse(&text, 20);
+    let _ = chat_template::analyse(&text, 20);
 });

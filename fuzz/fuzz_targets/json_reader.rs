@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use modelvet_core::formats::tensors::json;
+use modelvet_core::formats::json;
 
 fuzz_target!(|data: &[u8]| {
     let strict = json::parse(data, 100_000);

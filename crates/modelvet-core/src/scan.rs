@@ -1,14 +1,14 @@
 //! The scan driver: detect a file's format and run the matching scanner.
 
 use crate::finding::{Finding, Location};
-use crate::format::{self, Format, Sniff};
+use crate::format::{self, Format};
 use crate::formats;
 use crate::formats::archive::decompress::{Bounds, Cap, Stop};
 use crate::limits::Limits;
 use crate::report::ScanError;
 use crate::rule::Rule;
 use crate::severity::Severity;
-use crate::source::{read_window, ByteSource, ReadError};
+use crate::source::{ByteSource, ReadError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -582,26 +582,20 @@ fn detect_and_scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Format {
     refined
 }
 
+/// Scan the configuration of a Keras 3 `.keras` archive whose directory the
+/// zip scanner has read. Families reach each other only through the driver:
+/// the archive family finds the archive, the graphs family judges it.
+pub(crate) fn scan_keras_archive(
+    src: &mut dyn ByteSource,
+    dir: &formats::archive::zip::ZipDirectory,
+    ctx: &mut ScanCtx<'_>,
+) -> Result<(), ReadError> {
+    formats::graphs::keras::scan_archive(src, dir, ctx)
+}
+
 /// Read the head and tail windows and sniff the format.
 pub fn detect(src: &mut dyn ByteSource, ctx: &ScanCtx<'_>) -> Result<Format, ReadError> {
-    let limits = &ctx.limits().scan;
-    let len = src.len();
-    let head = read_window(src, 0, u64::from(limits.sniff_head_bytes))?;
-    let tail_len = u64::from(limits.sniff_tail_bytes).min(len);
-    // A file no longer than the head window is its own tail.
-    let tail_read;
-    let tail: &[u8] = if len <= head.len() as u64 {
-        &head
-    } else {
-        tail_read = read_window(src, len - tail_len, tail_len)?;
-        &tail_read
-    };
-    Ok(format::sniff(&Sniff {
-        head: &head,
-        tail,
-        len,
-        path: ctx.current_name(),
-    }))
+    formats::sniff::sniff_source(src, &ctx.limits().scan, ctx.current_name())
 }
 
 fn dispatch(

@@ -1,7 +1,7 @@
 //! Chat-template injection: real templates stay clean, payloads and their
 //! obfuscated forms are found.
 
-use modelvet_core::formats::tensors::template::analyse;
+use modelvet_core::formats::chat_template::analyse;
 use modelvet_core::Severity;
 
 fn fixture(name: &str) -> String {
@@ -97,4 +97,24 @@ fn severity_and_comments() {
     assert_eq!(issues[0].severity, Severity::Critical);
     // Comments and literal text are not rendered code.
     assert_eq!(analyse("{# ''.__class__ #}hello __class__", 10), vec![]);
+}
+
+/// Jinja decodes string literals with Python's `unicode-escape` codec, which
+/// resolves `\N{name}` case-insensitively: CPython 3.12.1 decodes
+/// `\N{low line}x\N{LATIN SMALL LETTER A}` to `_xa` and rejects an unknown
+/// name (`unknown Unicode character name`).
+#[test]
+fn named_escapes_are_resolved_or_fail_closed() {
+    let spelled = "{{ ''['\\N{LOW LINE}\\N{low line}class\\N{LOW LINE}\\N{Low Line}'] }}";
+    assert!(hit(spelled).contains("__class__"), "{spelled}");
+    let letters = "{{ x['\\N{LATIN SMALL LETTER P}open'] }}";
+    assert!(hit(letters).contains("popen"), "{letters}");
+    // A name modelvet does not resolve: what the string spells is unknown.
+    let unknown = "{{ x['\\N{FULLWIDTH LOW LINE}\\N{LOW LINE}class__'] }}";
+    let issues = analyse(unknown, 10);
+    assert_eq!(issues.len(), 1, "{unknown}");
+    assert_eq!(issues[0].severity, Severity::High);
+    assert!(issues[0].what.contains("\\N{"), "{}", issues[0].what);
+    // Named escapes of ordinary text are no finding.
+    assert_eq!(analyse("{{ '\\N{LATIN SMALL LETTER A}b' }}", 10), vec![]);
 }

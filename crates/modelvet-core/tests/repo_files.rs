@@ -366,7 +366,7 @@ fn deep_json_is_read_as_deep_as_python_and_fails_closed_beyond() {
     let s = scan("config.json", deep.as_bytes());
     assert_eq!(rules(&s), ["config-remote-code"], "{:?}", s.findings);
     // Deeper than modelvet reads: high, not a pass.
-    let n = modelvet_core::formats::tensors::json::MAX_JSON_DEPTH + 1;
+    let n = modelvet_core::formats::json::MAX_JSON_DEPTH + 1;
     let deeper = format!("{}{}", "[".repeat(n), "]".repeat(n));
     let s = scan("config.json", deeper.as_bytes());
     let f = s

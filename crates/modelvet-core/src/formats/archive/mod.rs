@@ -95,6 +95,4 @@ pub fn scan(
 }
 
 #[cfg(test)]
-mod container_tests;
-#[cfg(test)]
-mod zip_tests;
+mod tests;

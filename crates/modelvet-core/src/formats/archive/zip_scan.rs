@@ -133,7 +133,7 @@ fn scan_directory(
     }
     let mut skip: &[&str] = &[];
     if layout.format == Format::Keras {
-        crate::formats::graphs::scan_keras_archive(src, &dir, ctx)?;
+        crate::scan::scan_keras_archive(src, &dir, ctx)?;
         skip = &["config.json", "metadata.json"];
     }
     let storage = layout.torch_prefix.as_ref().map(|p| format!("{p}/data/"));

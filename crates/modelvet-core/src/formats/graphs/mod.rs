@@ -1,7 +1,7 @@
 //! Model graphs and definitions: ONNX, TensorFlow SavedModel, Keras, HDF5.
 //!
 //! Protobuf models (ONNX, SavedModel) are read with the bounds-checked wire
-//! reader in [`protobuf`], straight from the byte source: weights are skipped,
+//! reader in [`crate::formats::protobuf`], straight from the byte source: weights are skipped,
 //! never loaded. Keras configurations are JSON, found either in a `.keras`
 //! archive, in the root attributes of an HDF5 file (which [`hdf5`] reads
 //! without libhdf5, walking every group for external links and external
@@ -14,11 +14,10 @@ use crate::source::{ByteSource, ReadError};
 use serde::{Deserialize, Serialize};
 
 pub mod bytecode;
-pub mod content;
 pub mod hdf5;
 pub mod keras;
 pub mod onnx;
-pub mod protobuf;
+pub mod rules;
 pub mod savedmodel;
 
 /// Rules raised by this family.
@@ -148,25 +147,5 @@ pub fn scan(
     Ok(format)
 }
 
-/// Scan a Keras 3 `.keras` archive whose directory has been read (called by
-/// the zip scanner once it recognises `config.json` + `metadata.json`).
-pub fn scan_keras_archive(
-    src: &mut dyn ByteSource,
-    dir: &crate::formats::archive::zip::ZipDirectory,
-    ctx: &mut ScanCtx<'_>,
-) -> Result<(), ReadError> {
-    keras::scan_archive(src, dir, ctx)
-}
-
-#[cfg(test)]
-mod hdf5_dense_tests;
-#[cfg(test)]
-mod hdf5_tests;
-#[cfg(test)]
-mod keras_tests;
-#[cfg(test)]
-mod onnx_tests;
-#[cfg(test)]
-mod savedmodel_tests;
 #[cfg(test)]
 mod test_util;

@@ -3,53 +3,13 @@
 //! (parsed within limits, duplicate keys reported).
 
 use crate::finding::{abbreviate, Location};
-use crate::formats::tensors::json::{self, Json, JsonError};
-use crate::formats::tensors::template;
+use crate::formats::chat_template;
+use crate::formats::json::{self, Json, JsonError};
+pub use crate::formats::repo::rules::{CONFIG_REMOTE_CODE, JSON_MALFORMED};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use serde_json::json;
-
-/// Loading needs `trust_remote_code=True`.
-pub static CONFIG_REMOTE_CODE: Rule = Rule {
-    id: "config-remote-code",
-    severity: Severity::Medium,
-    summary: "A config maps Auto classes to custom code (`auto_map`): loading needs `trust_remote_code=True`.",
-    docs: r#"
-## Why it matters
-`auto_map` in `config.json` or `tokenizer_config.json` tells `transformers` to import
-classes from the repository's own Python files (`"AutoModel": "modeling_x.XModel"`) or
-from *another* repository (`"repo--modeling_x.XModel"`). With `trust_remote_code=True`
-that code runs on load; a reference to another repository runs code that is not even in
-the repository you reviewed, and is reported at high severity.
-
-## What to do
-Review the named files (see `python-dangerous-call` findings), pin the revision, or use
-a natively supported architecture.
-"#,
-};
-
-/// JSON that does not parse, or has duplicate keys.
-pub static JSON_MALFORMED: Rule = Rule {
-    id: "json-malformed",
-    severity: Severity::Low,
-    summary: "A JSON file does not parse, or repeats a key (readers disagree on which one counts).",
-    docs: r#"
-## Why it matters
-Configuration read by different tools must mean the same to each. Python's `json` keeps
-the last of duplicate keys, other readers the first; a broken file may be read by a
-lenient parser differently from how it looks.
-
-Python's `json` (which `transformers`, the hub libraries and Jupyter use) reads
-documents nested 9,998 levels deep in CPython 3.13; modelvet reads 20,000 levels
-without recursion. A document nested deeper may still be read by Python but was not
-analysed (its `auto_map` or chat template unseen), and is reported at **high**
-severity.
-
-## What to do
-Fix or re-download the file.
-"#,
-};
 
 /// Rules of the JSON scanner.
 pub const RULES: &[&Rule] = &[&CONFIG_REMOTE_CODE, &JSON_MALFORMED];
@@ -198,7 +158,7 @@ fn chat_templates(v: &Json, ctx: &mut ScanCtx<'_>) {
             );
             return;
         }
-        template::check(text, Location::JsonPointer { pointer }, ctx);
+        chat_template::check(text, Location::JsonPointer { pointer }, ctx);
     };
     match v.get("chat_template") {
         Some(Json::Str(t)) => check(t, "/chat_template".into(), ctx),

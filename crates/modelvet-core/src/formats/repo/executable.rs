@@ -4,25 +4,9 @@ use crate::finding::Location;
 use crate::format::Format;
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
-use crate::severity::Severity;
+
+pub use crate::formats::repo::rules::REPO_EXECUTABLE;
 use serde_json::json;
-
-/// A native binary.
-pub static REPO_EXECUTABLE: Rule = Rule {
-    id: "repo-executable",
-    severity: Severity::High,
-    summary: "A native executable or library (ELF, PE, Mach-O) ships with the model.",
-    docs: r#"
-## Why it matters
-A model repository holds weights, configuration and perhaps Python code. A compiled
-binary cannot be reviewed like source, can be loaded by custom code (`ctypes.CDLL`) or a
-custom op, and is a classic way to smuggle malware into a pipeline. modelvet recognises
-binaries by content, so renaming one to `.bin` does not hide it.
-
-## What to do
-Find out what loads the binary. Remove it, or rebuild it yourself from reviewed source.
-"#,
-};
 
 /// Rules of the executable scanner.
 pub const RULES: &[&Rule] = &[&REPO_EXECUTABLE];

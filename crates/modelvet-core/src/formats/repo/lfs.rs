@@ -3,26 +3,9 @@
 use crate::finding::{abbreviate, Location};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
-use crate::severity::Severity;
+
+pub use crate::formats::repo::rules::LFS_POINTER;
 use serde_json::json;
-
-/// A pointer stands where content should be.
-pub static LFS_POINTER: Rule = Rule {
-    id: "lfs-pointer",
-    severity: Severity::Medium,
-    summary: "A Git LFS pointer stands where the file's content should be: the real file was not scanned.",
-    docs: r#"
-## Why it matters
-Cloning a model repository without `git lfs` leaves small text pointers
-(`version https://git-lfs.github.com/spec/v1`, `oid sha256:…`, `size …`) in place of the
-weights. Scanning the pointer says nothing about the weights, whose hash cannot be
-checked either.
-
-## What to do
-Fetch the content (`git lfs pull`, or download the file from the hub) and scan again;
-compare its SHA-256 with the pointer's `oid`.
-"#,
-};
 
 /// Rules of the LFS scanner.
 pub const RULES: &[&Rule] = &[&LFS_POINTER];

@@ -19,6 +19,7 @@ pub mod lfs;
 pub mod notebook;
 mod pyast;
 pub mod python;
+pub mod rules;
 pub mod shell;
 
 /// Rules raised by this family.
@@ -193,7 +194,7 @@ pub fn scan(
         Format::Text if matches!(format::extension(&name).as_str(), "jinja" | "j2") => {
             // `chat_template.jinja`: transformers' separate chat-template file.
             let text = read_text(src, ctx)?;
-            crate::formats::tensors::template::check(&text, Location::File, ctx);
+            crate::formats::chat_template::check(&text, Location::File, ctx);
         }
         _ => {}
     }

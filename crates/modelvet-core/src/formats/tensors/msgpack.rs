@@ -12,46 +12,13 @@ use crate::finding::{abbreviate, Location};
 use crate::format::Sniff;
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
-use crate::severity::Severity;
+
+use crate::formats::stop::Stop;
+pub use crate::formats::tensors::rules::{MSGPACK_MALFORMED, MSGPACK_UNKNOWN_EXT};
 use crate::source::{ByteSource, ReadError, SliceSource, SourceReader};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
-
-/// The msgpack document is broken or is not a Flax state.
-pub static MSGPACK_MALFORMED: Rule = Rule {
-    id: "msgpack-malformed",
-    severity: Severity::Medium,
-    summary: "The Flax msgpack file is truncated, inconsistent or not a parameter map.",
-    docs: r#"
-## Why it matters
-Flax checkpoints hold no code, so a broken one is usually a damaged download. Arrays whose
-shape and dtype disagree with their byte length, or lengths past the end of the file, are
-also the input that decoders with memory-safety bugs mishandle.
-
-## Example
-An ext-1 array declaring shape `[1000, 1000]` of `float32` with 16 bytes of data.
-
-## What to do
-Re-download the file and compare its SHA-256 with the hub's.
-"#,
-};
-
-/// An ext type Flax does not write.
-pub static MSGPACK_UNKNOWN_EXT: Rule = Rule {
-    id: "msgpack-unknown-ext",
-    severity: Severity::Low,
-    summary: "The Flax msgpack file holds an ext type Flax does not write.",
-    docs: r#"
-## Why it matters
-Flax writes ext types 1 (numpy array), 2 (complex) and 3 (numpy scalar). Any other ext
-type is passed through undecoded by Flax but may mean something to another msgpack reader
-with custom ext hooks.
-
-## What to do
-Find out which tool wrote the file and what the ext type carries.
-"#,
-};
 
 /// Rules of the msgpack scanner.
 pub const RULES: &[&Rule] = &[&MSGPACK_MALFORMED, &MSGPACK_UNKNOWN_EXT];
@@ -68,12 +35,6 @@ enum Item {
     Array(u64),
     Map(u64),
     Ext(i8, u64),
-}
-
-enum Stop {
-    Finding,
-    Limit,
-    Read(ReadError),
 }
 
 struct Parser<'s, 'c, 'o> {
@@ -480,10 +441,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
     let result = p.document();
     let (arrays, parameters, by_dtype) = (p.arrays, p.parameters, std::mem::take(&mut p.by_dtype));
     drop(p);
-    match result {
-        Ok(()) | Err(Stop::Finding) | Err(Stop::Limit) => {}
-        Err(Stop::Read(e)) => return Err(e),
-    }
+    crate::formats::stop::settle(result, ctx, &MSGPACK_MALFORMED, "the file", "msgpack")?;
     ctx.fact(
         "flax.params",
         json!({"arrays": arrays, "parameters": parameters, "parameters_by_dtype": by_dtype}),

@@ -8,10 +8,10 @@
 //! parser differential worth a finding. Only the header is read, never the
 //! tensor data.
 
-use super::json::{self, Json, JsonError};
-use super::suspicious_text;
 use crate::finding::{abbreviate, Location};
-use crate::format::{self, Sniff};
+use crate::formats::json::{self, Json, JsonError};
+use crate::formats::sniff::sniff_source;
+use crate::formats::text::{suspicious_text, A_URL};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
@@ -25,9 +25,8 @@ pub const REFERENCE_MAX_HEADER: u64 = 100_000_000;
 /// Longest `__metadata__` value not reported as huge (64 KiB).
 const HUGE_METADATA_VALUE: usize = 64 * 1024;
 
-mod rules;
-pub use rules::{
-    RULES, SAFETENSORS_BAD_OFFSETS, SAFETENSORS_DUPLICATE_KEY, SAFETENSORS_INCONSISTENT_TENSOR,
+pub use crate::formats::tensors::rules::{
+    SAFETENSORS_BAD_OFFSETS, SAFETENSORS_DUPLICATE_KEY, SAFETENSORS_INCONSISTENT_TENSOR,
     SAFETENSORS_MALFORMED, SAFETENSORS_PARSER_DIFFERENTIAL, SAFETENSORS_SUSPICIOUS_METADATA,
     SAFETENSORS_TRAILING_DATA, SAFETENSORS_UNKNOWN_FIELD,
 };
@@ -409,7 +408,7 @@ fn metadata(entry: &Json, ctx: &mut ScanCtx<'_>, reading: &mut Reading) {
         if let Some(what) = suspicious_text(s) {
             let msg = format!("`__metadata__.{key}` contains {what}");
             let mut f = ctx.finding(&SAFETENSORS_SUSPICIOUS_METADATA, loc, msg);
-            if what == "a URL" {
+            if what == A_URL {
                 f = f.with_severity(Severity::Low);
             }
             ctx.push(f.with_evidence(abbreviate(s, 200)));
@@ -472,16 +471,7 @@ fn trailing(
     }
     let extra = file_len - start;
     let mut window = Window::new(src, start, extra);
-    let head_len = u64::from(ctx.limits().scan.sniff_head_bytes);
-    let head = read_window(&mut window, 0, head_len)?;
-    let tail_len = u64::from(ctx.limits().scan.sniff_tail_bytes).min(extra);
-    let tail = read_window(&mut window, extra - tail_len, tail_len)?;
-    let kind = format::sniff(&Sniff {
-        head: &head,
-        tail: &tail,
-        len: extra,
-        path: "",
-    });
+    let kind = sniff_source(&mut window, &ctx.limits().scan, "")?;
     let msg = format!("{extra} bytes follow the tensor data (they read as {kind})");
     raise(
         ctx,

@@ -8,69 +8,13 @@
 //! `ReadFile`, `WriteFile`, `MatchingFiles`, `Save`/`Restore` and `PrintV2`).
 
 use crate::finding::{abbreviate, Location};
+pub use crate::formats::tensors::rules::{TFLITE_CUSTOM_OP, TFLITE_FLEX_OP, TFLITE_MALFORMED};
 use crate::rule::Rule;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{read_window, ByteSource, ReadError};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-/// A custom (non-builtin) operator.
-pub static TFLITE_CUSTOM_OP: Rule = Rule {
-    id: "tflite-custom-op",
-    severity: Severity::Medium,
-    summary:
-        "The TFLite model uses a custom operator, run by code outside TFLite's builtin kernels.",
-    docs: r#"
-## Why it matters
-A custom op is resolved by name against kernels the application registers. Running the
-model needs that code, which does not come with the model and is not reviewed with it; a
-model that names an op your runtime resolves to something unexpected runs that code.
-Well-known custom ops (`TFLite_Detection_PostProcess`) are reported at low severity.
-
-## What to do
-Find out which library provides each custom op and review it before registering it.
-"#,
-};
-
-/// A Flex (TensorFlow) operator.
-pub static TFLITE_FLEX_OP: Rule = Rule {
-    id: "tflite-flex-op",
-    severity: Severity::High,
-    summary: "The TFLite model uses a Flex op: a full TensorFlow op, possibly one that reads or writes files.",
-    docs: r#"
-## Why it matters
-`Flex*` custom codes run TensorFlow ops through the Flex delegate. TensorFlow's op set
-includes file and process I/O (`ReadFile`, `WriteFile`, `MatchingFiles`, `Save`,
-`Restore`, `PrintV2` to a file, readers and datasets): a model using them can read or
-overwrite files on the machine that runs it. Such ops are reported at high severity,
-other Flex ops at medium.
-
-## Example
-An operator code with `builtin_code = CUSTOM` and `custom_code = "FlexReadFile"`.
-
-## What to do
-Run the model without the Flex delegate if it does not need it, and never with Flex ops
-that touch files unless you wrote the model.
-"#,
-};
-
-/// The flatbuffer is broken.
-pub static TFLITE_MALFORMED: Rule = Rule {
-    id: "tflite-malformed",
-    severity: Severity::Medium,
-    summary:
-        "The TFLite flatbuffer has offsets or vectors outside the file, or inconsistent indices.",
-    docs: r#"
-## Why it matters
-Flatbuffer readers trust offsets unless verified; TFLite's verifier is optional in some
-runtimes. Offsets outside the buffer or operator indices past the operator-code table are
-the input memory-safety bugs need.
-
-## What to do
-Do not load the file; obtain it again from its source.
-"#,
-};
 
 /// Rules of the TFLite scanner.
 pub const RULES: &[&Rule] = &[&TFLITE_CUSTOM_OP, &TFLITE_FLEX_OP, &TFLITE_MALFORMED];

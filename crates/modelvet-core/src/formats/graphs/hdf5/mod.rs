@@ -11,8 +11,10 @@
 //! rather than vouching for what it did not see.
 
 use super::GraphLimits;
-use crate::rule::Rule;
-use crate::severity::Severity;
+
+pub use crate::formats::graphs::rules::{
+    HDF5_EXTERNAL_LINK, HDF5_EXTERNAL_STORAGE, HDF5_MALFORMED,
+};
 use crate::source::{read_window, ByteSource, ReadError};
 use std::collections::BTreeMap;
 
@@ -25,63 +27,6 @@ mod tree;
 
 pub use report::scan;
 pub use tree::{Reach, Tree};
-
-/// The HDF5 structures could not be read.
-pub static HDF5_MALFORMED: Rule = Rule {
-    id: "hdf5-malformed",
-    severity: Severity::Medium,
-    summary: "The HDF5 file's superblock, object headers or attributes are malformed, so its attributes were not all read.",
-    docs: r#"
-## Why it matters
-Keras H5 models keep their architecture (including Lambda layers) in the root
-group's `model_config` attribute. A file whose structures do not parse cannot be
-vouched for: libhdf5 may still read what the scanner could not.
-
-## What to do
-Re-save the model with h5py or Keras and scan it again.
-"#,
-};
-
-/// A link in the file points into another file.
-pub static HDF5_EXTERNAL_LINK: Rule = Rule {
-    id: "hdf5-external-link",
-    severity: Severity::High,
-    summary: "The HDF5 file has an external link: opening it makes h5py open another file of the loading machine.",
-    docs: r#"
-## Why it matters
-HDF5 external links name an object in another file. h5py and libhdf5 follow them
-transparently, so a Keras loader reading `model_weights/dense/bias` may in fact open
-`../../secrets.h5` or any HDF5 file the attacker can guess the path of, and weights
-computed from it leak into outputs. A model file has no reason to reach outside itself.
-
-## Example
-`g["bias"] = h5py.ExternalLink("../../../../etc/passwd", "/")`
-
-## What to do
-Do not load the model; ask for a self-contained file (`h5py` `copy` with
-`expand_external=True` resolves the links on the producer's side).
-"#,
-};
-
-/// A dataset's bytes are read from another file.
-pub static HDF5_EXTERNAL_STORAGE: Rule = Rule {
-    id: "hdf5-external-storage",
-    severity: Severity::High,
-    summary: "A dataset of the HDF5 file keeps its bytes in external files, which readers open on the loading machine.",
-    docs: r#"
-## Why it matters
-The External Data Files message makes libhdf5 read a dataset's raw bytes from files
-named in the model, relative to the working directory or absolute. Loading the
-weights then reads, for example, `/etc/hostname` or a private key into a tensor. It
-is reported at medium severity when the names stay inside the model's folder.
-
-## Example
-`create_dataset("kernel", shape=(4,), dtype="u1", external=[("/etc/hostname", 0, 4)])`
-
-## What to do
-Do not load the model; ask for a file whose datasets are stored inside it.
-"#,
-};
 
 /// The HDF5 format signature.
 pub const SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
@@ -573,3 +518,6 @@ impl<'s> File<'s> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

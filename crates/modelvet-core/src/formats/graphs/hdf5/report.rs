@@ -2,12 +2,12 @@
 //! configuration, its objects walked for links and storage that reach
 //! outside it, and what stopped the reader turned into findings or errors.
 
-use super::super::content::leaves_model;
 use super::super::keras::{self, ConfigSummary};
 use super::{
     AttrValue, File, H5Error, Reach, HDF5_EXTERNAL_LINK, HDF5_EXTERNAL_STORAGE, HDF5_MALFORMED,
 };
 use crate::finding::{abbreviate, Location};
+use crate::formats::text::leaves_model;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};

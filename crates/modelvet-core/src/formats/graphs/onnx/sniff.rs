@@ -1,7 +1,7 @@
 //! Recognising a `ModelProto` by its structure.
 
 use crate::format::Sniff;
-use crate::formats::graphs::protobuf::{walk_prefix, PrefixValue};
+use crate::formats::protobuf::{walk_prefix, PrefixValue};
 
 /// Field numbers and wire types of `ModelProto` (onnx.proto, IR version 10).
 const MODEL_FIELDS: &[(u32, u8)] = &[

@@ -8,104 +8,20 @@
 //! interpreter are findings; the ops of the standard checkpoint save and
 //! restore path are not.
 
-use super::protobuf::{settle, walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
 use super::GraphLimits;
 use crate::finding::abbreviate;
 use crate::format::{Format, Sniff};
-use crate::rule::Rule;
+use crate::formats::protobuf::{settle, walk_prefix, PrefixValue, Reader, Span, Stop, Value, Walk};
+
 use crate::scan::ScanCtx;
-use crate::severity::Severity;
+
+pub use crate::formats::graphs::rules::{
+    SAVEDMODEL_FILE_OP, SAVEDMODEL_MALFORMED, SAVEDMODEL_NETWORK_OP, SAVEDMODEL_PYTHON_OP,
+};
 use crate::source::{ByteSource, ReadError};
 use ops::{Node, OPS};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-/// `saved_model.pb` is not a well-formed `SavedModel`.
-pub static SAVEDMODEL_MALFORMED: Rule = Rule {
-    id: "savedmodel-malformed",
-    severity: Severity::Medium,
-    summary: "The SavedModel protobuf is malformed, so part of it was not analysed.",
-    docs: r#"
-## Why it matters
-TensorFlow refuses most malformed graphs, but a scanner that cannot read part of a
-graph cannot vouch for the operations in it.
-
-## What to do
-Re-export the model with TensorFlow and check that `saved_model_cli show --all` reads it.
-"#,
-};
-
-/// A graph node calls back into the Python interpreter.
-pub static SAVEDMODEL_PYTHON_OP: Rule = Rule {
-    id: "savedmodel-python-op",
-    severity: Severity::High,
-    summary: "The graph calls a Python function (PyFunc, EagerPyFunc): running it runs Python code of the loading process.",
-    docs: r#"
-## Why it matters
-`tf.py_function` and `tf.numpy_function` become `EagerPyFunc`, `PyFunc` or
-`PyFuncStateless` nodes that call a Python callable registered under a token in the
-process that runs the graph. The callable is not in the file, so the model either
-fails to run or relies on code its author expects you to import first — the usual
-way to smuggle arbitrary Python into a "graph-only" format.
-
-## Example
-A node `op: "EagerPyFunc"` with `attr { key: "token" value { s: "pyfunc_0" } }`.
-
-## What to do
-Find the Python code the model expects. Prefer models whose graphs use only
-TensorFlow operations.
-
-## References
-- https://www.tensorflow.org/api_docs/python/tf/py_function
-"#,
-};
-
-/// A graph node reads or writes files.
-pub static SAVEDMODEL_FILE_OP: Rule = Rule {
-    id: "savedmodel-file-op",
-    severity: Severity::High,
-    summary: "The graph reads or writes files outside the checkpoint mechanism (ReadFile, WriteFile, MatchingFiles, readers, summary writers, debug dumps).",
-    docs: r#"
-## Why it matters
-Serving a SavedModel runs its graph. Operations such as `ReadFile` and `WriteFile` do
-file I/O with the rights of the serving process: a model can read `~/.aws/credentials`
-into an output tensor, list directories with `MatchingFiles`, or plant files with
-`WriteFile`. Record readers and dataset ops (`TFRecordReader`, `TextLineDataset`,
-`CSVDataset`, ...), summary writers, `PrintV2` to a `file://` stream and debug ops
-with `file://` URLs are reported at lower severity unless they name a path outside
-the model.
-
-The ops every checkpoint uses (`SaveV2`, `RestoreV2`, `MergeV2Checkpoints`,
-`ShardedFilename`, `ShardedFilespec`, `StringJoin`, legacy `Restore`/`RestoreSlice`)
-are not reported. Legacy `Save`/`SaveSlices` are reported only when their file name
-is a constant absolute path or climbs out with `..`.
-
-## Example
-A node `op: "ReadFile"` whose `filename` input is a `Const` holding `/etc/passwd`.
-
-## What to do
-Know why the model touches files before serving it; sandbox the server's file system.
-
-## References
-- "Weaponizing ML models" (TensorFlow graph ops abuse), HiddenLayer research on SavedModel.
-"#,
-};
-
-/// A graph node talks to the network.
-pub static SAVEDMODEL_NETWORK_OP: Rule = Rule {
-    id: "savedmodel-network-op",
-    severity: Severity::High,
-    summary: "The graph reaches the network (RPC ops, debug ops streaming to grpc:// URLs).",
-    docs: r#"
-## Why it matters
-RPC operations (`Rpc`, `TryRpc`, `RpcClient`, `RpcCall`, ...) and debug ops with
-`grpc://` `debug_urls` send tensors to a remote address when the graph runs — a
-model can exfiltrate its inputs.
-
-## What to do
-Do not serve the model with network access; find out why it calls out.
-"#,
-};
 
 /// Most constant strings remembered per graph to resolve file name inputs.
 const MAX_CONSTS: usize = 10_000;
@@ -234,24 +150,23 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
 }
 
 impl Scanner<'_, '_, '_> {
-    fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
-        if self.r.fields_read >= self.limits.max_proto_fields {
-            let max = self.limits.max_proto_fields;
-            self.ctx
-                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
-            return Err(Stop::Limit);
-        }
-        Ok(self.r.next_field(cursor, end)?)
+    fn next(
+        &mut self,
+        cursor: &mut u64,
+        end: u64,
+    ) -> Walk<Option<crate::formats::protobuf::Field>> {
+        self.r
+            .next_bounded(cursor, end, self.limits.max_proto_fields, self.ctx)
     }
 
-    fn span(field: &super::protobuf::Field) -> Walk<Span> {
+    fn span(field: &crate::formats::protobuf::Field) -> Walk<Span> {
         field.span().ok_or(Stop::Malformed(
             field.offset,
             "wrong wire type for a message field",
         ))
     }
 
-    fn text(&mut self, field: &super::protobuf::Field) -> Walk<String> {
+    fn text(&mut self, field: &crate::formats::protobuf::Field) -> Walk<String> {
         let span = Self::span(field)?;
         Ok(self.r.text(span, u64::from(self.limits.max_string_bytes))?)
     }
@@ -570,3 +485,6 @@ impl Scanner<'_, '_, '_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

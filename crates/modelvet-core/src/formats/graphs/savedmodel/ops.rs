@@ -7,7 +7,7 @@
 
 use super::{SAVEDMODEL_FILE_OP, SAVEDMODEL_NETWORK_OP, SAVEDMODEL_PYTHON_OP};
 use crate::finding::{abbreviate, Location};
-use crate::formats::graphs::content::leaves_model;
+use crate::formats::text::leaves_model;
 use crate::scan::ScanCtx;
 use crate::severity::Severity;
 use std::collections::BTreeMap;

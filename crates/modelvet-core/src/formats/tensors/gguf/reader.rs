@@ -1,27 +1,13 @@
 //! The GGUF byte reader: endian-aware integers, strings and metadata values,
 //! every length checked against the file and a named limit first.
 
-use super::rules::{GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED};
 use crate::finding::Location;
+use crate::formats::tensors::rules::{GGUF_INTEGER_OVERFLOW, GGUF_MALFORMED};
 use crate::scan::ScanCtx;
 use crate::source::{ReadError, SourceReader};
 use std::io::{Read, Seek, SeekFrom};
 
-/// Why reading stopped.
-pub(super) enum Stop {
-    /// A finding (already pushed) ended the parse.
-    Finding,
-    /// A named limit ended the parse (already reported).
-    Limit,
-    /// The source failed.
-    Read(ReadError),
-}
-
-impl From<ReadError> for Stop {
-    fn from(e: ReadError) -> Stop {
-        Stop::Read(e)
-    }
-}
+pub(super) use crate::formats::stop::Stop;
 
 /// A scalar metadata value kept for facts and checks.
 #[derive(Debug, Clone, PartialEq)]
