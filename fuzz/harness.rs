@@ -373,8 +373,16 @@ pub fn provenance_manifest(data: &[u8]) {
     assert!(!m.entries.is_empty() && m.entries.len() <= limits.max_entries);
     let mut locals = Vec::new();
     for (path, hex) in &m.entries {
-        assert_eq!(provenance::normalize_path(path).as_deref(), Ok(path.as_str()));
-        assert!(hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert_eq!(
+            provenance::normalize_path(path).as_deref(),
+            Ok(path.as_str())
+        );
+        assert!(
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         locals.push(provenance::LocalFile {
             path: path.clone(),
             sha256: Some(hex.clone()),
