@@ -35,6 +35,7 @@ pub const TARGETS: &[&str] = &[
     "joblib",
     "hub_links",
     "pynames",
+    "provenance_manifest",
 ];
 
 /// Run `data` through the harness of `target`; `false` if there is none.
@@ -51,6 +52,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "joblib" => joblib(data),
         "hub_links" => hub_links(data),
         "pynames" => pynames(data),
+        "provenance_manifest" => provenance_manifest(data),
         _ => return false,
     }
     true
@@ -349,6 +351,51 @@ pub fn pynames(data: &[u8]) {
             t.chain.len()
         );
     }
+}
+
+// ---------------------------------------------------------------- provenance
+
+/// Any bytes as a `sha256sum` or JSON manifest (and as an LFS pointer): a
+/// parsed manifest has at most the limit of entries, every path is already
+/// normal, every digest 64 lowercase hex; comparing it with itself passes.
+pub fn provenance_manifest(data: &[u8]) {
+    use modelvet_core::provenance::{self, lfs, manifest};
+    let limits = manifest::ManifestLimits {
+        max_bytes: 1 << 20,
+        max_entries: 1000,
+    };
+    if let Some(p) = lfs::parse_pointer(data) {
+        assert_eq!(p.sha256.len(), 64);
+    }
+    let Ok(m) = manifest::parse(data, &limits) else {
+        return;
+    };
+    assert!(!m.entries.is_empty() && m.entries.len() <= limits.max_entries);
+    let mut locals = Vec::new();
+    for (path, hex) in &m.entries {
+        assert_eq!(
+            provenance::normalize_path(path).as_deref(),
+            Ok(path.as_str())
+        );
+        assert!(
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
+        locals.push(provenance::LocalFile {
+            path: path.clone(),
+            sha256: Some(hex.clone()),
+            ..provenance::LocalFile::default()
+        });
+    }
+    let set = provenance::ExpectedSet::from_manifest("fuzz", &m);
+    let opts = provenance::CompareOptions {
+        ignore: provenance::IgnorePaths::default().without_defaults(),
+        ..provenance::CompareOptions::default()
+    };
+    let r = provenance::compare(&set, &locals, &opts);
+    assert_eq!(r.verdict, provenance::ProvenanceVerdict::Pass, "{r:?}");
 }
 
 // ---------------------------------------------------------------- hub links

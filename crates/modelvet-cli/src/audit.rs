@@ -63,12 +63,12 @@ enum UseArg {
 
 /// Blocking HTTPS. The `Authorization` header is set only by the core, for the
 /// endpoint's origin, and ureq drops it on every redirect (to the CDN).
-struct UreqTransport {
+pub(crate) struct UreqTransport {
     agent: ureq::Agent,
 }
 
 impl UreqTransport {
-    fn new() -> UreqTransport {
+    pub(crate) fn new() -> UreqTransport {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
@@ -128,7 +128,7 @@ impl Transport for UreqTransport {
     }
 }
 
-fn env_nonempty(name: &str) -> Option<String> {
+pub(crate) fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 

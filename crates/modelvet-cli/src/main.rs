@@ -6,6 +6,7 @@
 mod audit;
 mod render;
 mod scan;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use modelvet_cli::files;
@@ -51,6 +52,13 @@ enum Command {
     /// or $HF_ENDPOINT. Exit codes: 0 no item failing at or above --fail-on,
     /// 1 such an item, 2 the audit could not complete.
     Audit(audit::AuditArgs),
+    /// Check that local files are the bytes a Hub repo (at a pinned commit)
+    /// or a known-good manifest lists: per file match, mismatch, missing,
+    /// extra or lfs-pointer.
+    ///
+    /// Exit codes: 0 everything matched, 1 a mismatch or a missing, extra
+    /// or pointer-stub file not allowed, 2 the check could not be completed.
+    Verify(verify::VerifyArgs),
     /// List every rule modelvet can raise.
     Rules,
 }
@@ -125,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_CLEAN)
         }
         Command::Audit(args) => audit::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Scan(args) => {
             let walk = files::WalkOptions {
                 external_symlinks: args.external_symlinks,

@@ -8,6 +8,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use modelvet_cli::files::{walk, FileSource, Found, Spools, Target, WalkOptions};
+use modelvet_core::hash::StreamDigests;
 use modelvet_core::{
     scan_artifact_with, ArtifactScan, ByteSource, Finding, Location, Report, ReportBuilder,
     ScanHost, ScanOptions, Severity, Sha256Stream, SliceSource,
@@ -38,6 +39,26 @@ pub fn scan_paths(
     jobs: Option<usize>,
     walk_opts: WalkOptions,
 ) -> anyhow::Result<Report> {
+    Ok(scan_and_hash(paths, fail_on, jobs, walk_opts, false)?.0)
+}
+
+/// What a scan hashed, for `verify`: every file listed (in listing order)
+/// with its git blob id (when asked for and the file was read whole), and
+/// the paths that could not be walked.
+pub struct Hashed {
+    pub files: Vec<(Target, Option<String>)>,
+    pub problems: Vec<(String, String)>,
+}
+
+/// [`scan_paths`], also computing each file's git blob SHA-1 from the same
+/// reads when `git_blob` is set.
+pub fn scan_and_hash(
+    paths: &[PathBuf],
+    fail_on: Severity,
+    jobs: Option<usize>,
+    walk_opts: WalkOptions,
+    git_blob: bool,
+) -> anyhow::Result<(Report, Hashed)> {
     let opts = ScanOptions {
         fail_on,
         ..ScanOptions::default()
@@ -54,6 +75,7 @@ pub fn scan_paths(
         gate: &gate,
         jobs,
         progress: progress_bar(),
+        git_blob,
     };
     let mut spools = Spools::default();
     let mut parts = std::thread::scope(|scope| {
@@ -93,9 +115,13 @@ pub fn scan_paths(
         .into_inner()
         .map_err(|_| anyhow::anyhow!("a scan thread panicked"))?;
     let mut builder = ReportBuilder::new(opts);
-    for (path, message) in listing.problems {
-        builder.add_error(&path, message);
+    for (path, message) in &listing.problems {
+        builder.add_error(path, message.clone());
     }
+    let mut hashed = Hashed {
+        files: Vec::with_capacity(listing.files.len()),
+        problems: listing.problems,
+    };
     // In the order the files were listed.
     parts.sort_by_key(|(i, _)| *i);
     let mut parts = parts.into_iter().peekable();
@@ -111,19 +137,21 @@ pub fn scan_paths(
             }
         };
         match outcome {
-            Outcome::Scanned { sha256, mut scan } => {
+            Outcome::Scanned { digests, mut scan } => {
                 if let Some(to) = &target.outside_link {
                     scan.findings.push(outside_link(&target.display, to));
                 }
-                builder.add(&target.display, target.size, Some(sha256), scan)
+                builder.add(&target.display, target.size, Some(digests.sha256), scan);
+                hashed.files.push((target.clone(), digests.git_sha1));
             }
             Outcome::Unreadable(message) => {
-                builder.add_unreadable(&target.display, target.size, message)
+                builder.add_unreadable(&target.display, target.size, message);
+                hashed.files.push((target.clone(), None));
             }
         }
     }
     drop(spools);
-    Ok(builder.build())
+    Ok((builder.build(), hashed))
 }
 
 fn outside_link(display: &str, to: &str) -> Finding {
@@ -314,12 +342,15 @@ impl Drop for Close<'_> {
 
 enum Part {
     Whole(Outcome),
-    Hash(Result<String, String>),
+    Hash(Result<StreamDigests, String>),
     Scan(Result<ArtifactScan, String>),
 }
 
 enum Outcome {
-    Scanned { sha256: String, scan: ArtifactScan },
+    Scanned {
+        digests: StreamDigests,
+        scan: ArtifactScan,
+    },
     Unreadable(String),
 }
 
@@ -329,6 +360,8 @@ struct Worker<'a> {
     gate: &'a HeavyGate,
     jobs: usize,
     progress: ProgressBar,
+    /// Also compute git blob ids.
+    git_blob: bool,
 }
 
 impl Worker<'_> {
@@ -353,11 +386,11 @@ impl Worker<'_> {
             match read_small(target, buf) {
                 Ok(true) => {
                     self.progress.inc(buf.len() as u64);
-                    let mut hasher = Sha256Stream::new();
+                    let mut hasher = hasher_for(buf.len() as u64, self.git_blob);
                     hasher.update(buf);
-                    let sha256 = hasher.finalize_hex();
+                    let digests = hasher.finalize_digests();
                     let scan = self.scan_source(&target.display, &mut SliceSource::new(buf));
-                    return Outcome::Scanned { sha256, scan };
+                    return Outcome::Scanned { digests, scan };
                 }
                 // The file grew past the buffer since it was listed: stream it.
                 Ok(false) => {}
@@ -367,13 +400,13 @@ impl Worker<'_> {
             }
         }
         match (self.hash(target, buf), self.scan(target, buf)) {
-            (Ok(sha256), Ok(scan)) => Outcome::Scanned { sha256, scan },
+            (Ok(digests), Ok(scan)) => Outcome::Scanned { digests, scan },
             (Err(message), _) | (_, Err(message)) => Outcome::Unreadable(message),
         }
     }
 
-    fn hash(&self, target: &Target, buf: &mut Vec<u8>) -> Result<String, String> {
-        hash_file(target, &self.progress, buf)
+    fn hash(&self, target: &Target, buf: &mut Vec<u8>) -> Result<StreamDigests, String> {
+        hash_file(target, &self.progress, buf, self.git_blob)
             .map_err(|e| format!("cannot read {}: {e}", target.display))
     }
 
@@ -406,7 +439,7 @@ fn join(first: Part, second: Option<Part>, target: &Target) -> Outcome {
         }
     }
     match (hash, scan) {
-        (Some(Ok(sha256)), Some(Ok(scan))) => Outcome::Scanned { sha256, scan },
+        (Some(Ok(digests)), Some(Ok(scan))) => Outcome::Scanned { digests, scan },
         (Some(Err(message)), _) | (_, Some(Err(message))) => Outcome::Unreadable(message),
         _ => Outcome::Unreadable(format!("{} was not completely processed", target.display)),
     }
@@ -422,16 +455,28 @@ fn read_small(target: &Target, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     Ok(buf.len() <= HASH_CHUNK)
 }
 
+/// A hasher for a file of `len` bytes; the git blob header needs the length
+/// up front, which the listing knows (a file that changes size while it is
+/// read gets no git blob id).
+fn hasher_for(len: u64, git_blob: bool) -> Sha256Stream {
+    if git_blob {
+        Sha256Stream::with_git_blob(len)
+    } else {
+        Sha256Stream::new()
+    }
+}
+
 fn hash_file(
     target: &Target,
     progress: &ProgressBar,
     buf: &mut Vec<u8>,
-) -> std::io::Result<String> {
+    git_blob: bool,
+) -> std::io::Result<StreamDigests> {
     let mut file = std::fs::File::open(&target.path)?;
+    let mut hasher = hasher_for(target.size, git_blob);
     if target.size >= READ_AHEAD_AT {
-        return hash_reading_ahead(file, progress);
+        return hash_reading_ahead(file, progress, hasher);
     }
-    let mut hasher = Sha256Stream::new();
     let want = usize::try_from(target.size).map_or(HASH_CHUNK, |n| n.clamp(1, HASH_CHUNK));
     if buf.len() < want {
         buf.resize(want, 0);
@@ -444,13 +489,17 @@ fn hash_file(
         hasher.update(buf.get(..n).unwrap_or_default());
         progress.inc(n as u64);
     }
-    Ok(hasher.finalize_hex())
+    Ok(hasher.finalize_digests())
 }
 
 /// Hash `file` while another thread reads the next chunk: copying a chunk
 /// out of the page cache costs about a tenth of hashing it, and that tenth
 /// now overlaps. Two buffers go back and forth between the threads.
-fn hash_reading_ahead(mut file: std::fs::File, progress: &ProgressBar) -> std::io::Result<String> {
+fn hash_reading_ahead(
+    mut file: std::fs::File,
+    progress: &ProgressBar,
+    hasher: Sha256Stream,
+) -> std::io::Result<StreamDigests> {
     let (full_tx, full_rx) = mpsc::sync_channel::<std::io::Result<(Vec<u8>, usize)>>(1);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
@@ -477,7 +526,7 @@ fn hash_reading_ahead(mut file: std::fs::File, progress: &ProgressBar) -> std::i
             // The reader holds the other end until it is done.
             let _ = empty_tx.send(vec![0u8; HASH_CHUNK]);
         }
-        hash_chunks(full_rx, empty_tx, progress)
+        hash_chunks(full_rx, empty_tx, progress, hasher)
     })
 }
 
@@ -487,15 +536,15 @@ fn hash_chunks(
     full: mpsc::Receiver<std::io::Result<(Vec<u8>, usize)>>,
     empty: mpsc::Sender<Vec<u8>>,
     progress: &ProgressBar,
-) -> std::io::Result<String> {
-    let mut hasher = Sha256Stream::new();
+    mut hasher: Sha256Stream,
+) -> std::io::Result<StreamDigests> {
     for chunk in full {
         let (buf, n) = chunk?;
         hasher.update(buf.get(..n).unwrap_or_default());
         progress.inc(n as u64);
         let _ = empty.send(buf);
     }
-    Ok(hasher.finalize_hex())
+    Ok(hasher.finalize_digests())
 }
 
 /// Read until `buf` is full or the file ends; the number of bytes read.

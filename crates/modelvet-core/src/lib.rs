@@ -21,6 +21,7 @@ pub mod formats;
 pub mod hash;
 pub mod hub;
 pub mod limits;
+pub mod provenance;
 pub mod report;
 pub mod rule;
 pub mod rules;

@@ -85,6 +85,9 @@ pub struct Report {
     /// Model-card audit of a Hub model (`modelvet audit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<crate::card::CardAudit>,
+    /// Provenance check of the files (`modelvet verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::provenance::ProvenanceReport>,
 }
 
 /// Counts over a report.
@@ -137,6 +140,7 @@ pub struct ReportBuilder {
     artifacts: Vec<(String, u64, Option<String>, ArtifactScan)>,
     errors: Vec<ScanError>,
     card: Option<crate::card::CardAudit>,
+    provenance: Option<crate::provenance::ProvenanceReport>,
 }
 
 impl ReportBuilder {
@@ -147,7 +151,15 @@ impl ReportBuilder {
             artifacts: Vec::new(),
             errors: Vec::new(),
             card: None,
+            provenance: None,
         }
+    }
+
+    /// Attach a provenance check: a failed check fails the report, an
+    /// incomplete one makes it an error.
+    pub fn provenance(&mut self, check: crate::provenance::ProvenanceReport) -> &mut Self {
+        self.provenance = Some(check);
+        self
     }
 
     /// Attach a model-card audit.
@@ -234,6 +246,14 @@ impl ReportBuilder {
         if let Some(card) = &self.card {
             verdict = verdict.max(card.verdict);
         }
+        if let Some(check) = &self.provenance {
+            use crate::provenance::ProvenanceVerdict;
+            verdict = verdict.max(match check.verdict {
+                ProvenanceVerdict::Pass => Verdict::Pass,
+                ProvenanceVerdict::Fail => Verdict::Fail,
+                ProvenanceVerdict::Incomplete => Verdict::Error,
+            });
+        }
         Report {
             schema_version: SCHEMA_VERSION.to_owned(),
             tool: Tool::default(),
@@ -244,6 +264,7 @@ impl ReportBuilder {
             verdict,
             summary,
             card: self.card,
+            provenance: self.provenance,
         }
     }
 }
