@@ -939,6 +939,14 @@ mod tests {
     }
 
     #[test]
+    fn identifiers_are_nfkc_normalised_as_python_does() {
+        // Fullwidth letters: CPython 3.13.0's `ast.parse` reads
+        // `ｏｓ.ｓｙｓｔｅｍ("id")` as `os.system("id")` (NFKC, PEP 3131).
+        let src = "import os\n\u{ff4f}\u{ff53}.\u{ff53}\u{ff59}\u{ff53}\u{ff54}\u{ff45}\u{ff4d}(\"id\")\n";
+        assert_eq!(found(src), [(2, "os.system".to_owned())]);
+    }
+
+    #[test]
     fn syntax_errors_and_removed_syntax_fail() {
         // Real syntax errors in every Python, and a keyword argument name in
         // parentheses, which Python 3.8 removed (3.9.18 to 3.13.0 refuse
