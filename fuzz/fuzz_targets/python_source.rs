@@ -1,4 +1,4 @@
-//! The Python analysis (rustpython parse, name resolution, token fallback)
+//! The Python analysis (Ruff parse, name resolution, token fallback)
 //! on any text: bounded, never panics, and its calls stay within `max`.
 #![no_main]
 

@@ -1,10 +1,11 @@
-//! Name resolution over a Python syntax tree (`rustpython-ast`): imports,
+//! Name resolution over a Python syntax tree (Ruff's `ruff_python_ast`): imports,
 //! aliases and assignments bind names to dotted paths, and every call (and
 //! every callable passed as an argument) is recorded with the path it is
 //! written as. Resolution is flow-insensitive: a name bound twice may be
 //! either, and both are judged.
 
-use rustpython_ast::{self as ast, Constant, Expr, Visitor};
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use std::collections::BTreeMap;
 
 /// Most bindings kept per name, and most names bound.
@@ -12,6 +13,8 @@ const MAX_BINDINGS_PER_NAME: usize = 8;
 const MAX_NAMES: usize = 10_000;
 /// Most references recorded in one file.
 const MAX_REFS: usize = 100_000;
+/// Most leading dots of a relative import kept (`from ..... import x`).
+const MAX_LEVEL: usize = 256;
 /// Longest chain of bindings followed (`a = b; b = c; ...`).
 const MAX_CHAIN: u32 = 16;
 
@@ -183,11 +186,12 @@ pub fn path_of(e: &Expr) -> Option<Path> {
         Expr::Call(c) => {
             let f = path_of(&c.func)?;
             let written = f.written();
-            let first_str = c.args.first().and_then(str_const);
+            let args = &c.arguments.args;
+            let first_str = args.first().and_then(str_const);
             match written.as_str() {
-                "getattr" if c.args.len() >= 2 => {
-                    let mut p = path_of(c.args.first()?)?;
-                    p.attrs.push(c.args.get(1).and_then(str_const)?.to_owned());
+                "getattr" if args.len() >= 2 => {
+                    let mut p = path_of(args.first()?)?;
+                    p.attrs.push(args.get(1).and_then(str_const)?.to_owned());
                     Some(p)
                 }
                 "__import__" | "importlib.import_module" | "import_module" => Some(Path {
@@ -201,18 +205,17 @@ pub fn path_of(e: &Expr) -> Option<Path> {
     }
 }
 
+/// A string literal's value (implicitly concatenated parts joined, as
+/// Python does); f-strings and bytes are not.
 fn str_const(e: &Expr) -> Option<&str> {
     match e {
-        Expr::Constant(c) => match &c.value {
-            Constant::Str(s) => Some(s),
-            _ => None,
-        },
+        Expr::StringLiteral(s) => Some(s.value.to_str()),
         _ => None,
     }
 }
 
 fn is_true(e: &Expr) -> bool {
-    matches!(e, Expr::Constant(c) if c.value == Constant::Bool(true))
+    matches!(e, Expr::BooleanLiteral(b) if b.value)
 }
 
 /// Walks a module, recording bindings and references.
@@ -228,19 +231,18 @@ impl Collector {
             self.found.refs.push(r);
         }
     }
-}
 
-fn offset(range: ast::text_size::TextRange) -> usize {
-    usize::from(range.start())
-}
+    /// Walks every statement of a module.
+    pub fn visit_module(&mut self, body: &[Stmt]) {
+        self.visit_body(body);
+    }
 
-impl Visitor for Collector {
-    fn visit_stmt_import(&mut self, node: ast::StmtImport) {
+    fn import(&mut self, node: &ast::StmtImport) {
         for alias in &node.names {
             let full = alias.name.to_string();
             match &alias.asname {
                 Some(a) => self.found.bind(
-                    a,
+                    a.as_str(),
                     Path {
                         head: Head::Module(full.clone()),
                         attrs: Vec::new(),
@@ -263,15 +265,17 @@ impl Visitor for Collector {
         }
     }
 
-    fn visit_stmt_import_from(&mut self, node: ast::StmtImportFrom) {
-        let level = node.level.map_or(0, |l| l.to_u32());
+    fn import_from(&mut self, node: &ast::StmtImportFrom) {
+        let level = usize::try_from(node.level)
+            .unwrap_or(usize::MAX)
+            .min(MAX_LEVEL);
         let module = node
             .module
             .as_ref()
             .map(|m| m.to_string())
             .unwrap_or_default();
         // Relative imports name the repository's own modules.
-        let base = format!("{}{module}", ".".repeat(level as usize));
+        let base = format!("{}{module}", ".".repeat(level));
         for alias in &node.names {
             let name = alias.name.to_string();
             if name == "*" {
@@ -299,29 +303,18 @@ impl Visitor for Collector {
         }
     }
 
-    fn visit_stmt_assign(&mut self, node: ast::StmtAssign) {
-        if let Some(p) = path_of(&node.value) {
-            for t in &node.targets {
-                if let Expr::Name(n) = t {
-                    let how = format!("{} = {}", n.id, p.written());
-                    self.found.bind(&n.id, p.clone(), how);
-                }
-            }
+    /// `target = value` (also annotated, `target: T = value`).
+    fn assign(&mut self, target: &Expr, value: &Expr) {
+        if let (Expr::Name(n), Some(p)) = (target, path_of(value)) {
+            let how = format!("{} = {}", n.id, p.written());
+            self.found.bind(n.id.as_str(), p, how);
         }
-        self.generic_visit_stmt_assign(node);
     }
 
-    fn visit_expr_named_expr(&mut self, node: ast::ExprNamedExpr) {
-        if let (Expr::Name(n), Some(p)) = (&*node.target, path_of(&node.value)) {
-            let how = format!("{} := {}", n.id, p.written());
-            self.found.bind(&n.id, p, how);
-        }
-        self.generic_visit_expr_named_expr(node);
-    }
-
-    fn visit_expr_call(&mut self, node: ast::ExprCall) {
+    fn call(&mut self, node: &ast::ExprCall) {
+        let args = &node.arguments;
         let kw = |k: &str| {
-            node.keywords
+            args.keywords
                 .iter()
                 .any(|w| w.arg.as_ref().is_some_and(|a| a.as_str() == k) && is_true(&w.value))
         };
@@ -329,12 +322,12 @@ impl Visitor for Collector {
         let allow_pickle = kw("allow_pickle");
         if let Some(path) = path_of(&node.func) {
             let getattr_of = (path.written() == "getattr"
-                && node.args.get(1).and_then(str_const).is_none())
-            .then(|| node.args.first().and_then(path_of))
+                && args.args.get(1).and_then(str_const).is_none())
+            .then(|| args.args.first().and_then(path_of))
             .flatten();
             self.push(Ref {
                 path,
-                offset: offset(node.range),
+                offset: usize::from(node.range_start),
                 called: true,
                 weights_only,
                 allow_pickle,
@@ -342,26 +335,64 @@ impl Visitor for Collector {
             });
         }
         // Callables passed as values: `Thread(target=os.system)`, `map(eval, xs)`.
-        let values = node
+        let values = args
             .args
             .iter()
-            .chain(node.keywords.iter().map(|k| &k.value));
+            .chain(args.keywords.iter().map(|k| &k.value));
         for v in values {
-            if matches!(v, Expr::Name(_) | Expr::Attribute(_)) {
-                if let Some(path) = path_of(v) {
-                    self.push(Ref {
-                        path,
-                        offset: offset(v.range()),
-                        called: false,
-                        weights_only: false,
-                        allow_pickle: false,
-                        getattr_of: None,
-                    });
-                }
+            let start = match v {
+                Expr::Name(n) => n.range.start(),
+                Expr::Attribute(a) => a.range.start(),
+                _ => continue,
+            };
+            if let Some(path) = path_of(v) {
+                self.push(Ref {
+                    path,
+                    offset: usize::from(start),
+                    called: false,
+                    weights_only: false,
+                    allow_pickle: false,
+                    getattr_of: None,
+                });
             }
         }
-        self.generic_visit_expr_call(node);
     }
 }
 
-use ast::Ranged;
+/// Every statement and expression is walked (Ruff's visitor reaches
+/// decorators, defaults, annotations, keyword values, `with` items, match
+/// cases, comprehensions, type parameters and f-/t-string fields).
+impl<'a> Visitor<'a> for Collector {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(node) => self.import(node),
+            Stmt::ImportFrom(node) => self.import_from(node),
+            Stmt::Assign(node) => {
+                for t in &node.targets {
+                    self.assign(t, &node.value);
+                }
+            }
+            Stmt::AnnAssign(node) => {
+                if let Some(value) = &node.value {
+                    self.assign(&node.target, value);
+                }
+            }
+            _ => {}
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Named(node) => {
+                if let (Expr::Name(n), Some(p)) = (&*node.target, path_of(&node.value)) {
+                    let how = format!("{} := {}", n.id, p.written());
+                    self.found.bind(n.id.as_str(), p, how);
+                }
+            }
+            Expr::Call(node) => self.call(node),
+            _ => {}
+        }
+        visitor::walk_expr(self, expr);
+    }
+}

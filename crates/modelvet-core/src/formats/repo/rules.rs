@@ -140,15 +140,22 @@ Calls are judged after resolving names through imports and assignments, which ne
 the file's syntax tree. A file that does not parse was scanned by a light tokenizer
 instead, which misses aliases (`x = os; x.system(...)`) and `getattr` tricks.
 
-A syntax error is reported at **medium** severity: Python cannot import the file
-either (`trust_remote_code` fails), unless it uses syntax newer than the parser
-knows (Python 3.12 f-strings, `type` statements). A file whose expressions or
-blocks nest deeper than modelvet analyses (300 levels) is **high**: Python may
-still import it, and nothing vouches for what it does.
+The parser (Ruff's) reads the syntax of every Python from 3.9 to 3.15: `type`
+statements and generic functions and classes, f-strings that nest quotes,
+t-strings, `except A, B:` and lazy imports parse. A syntax error is reported at
+**medium** severity: no Python from 3.9 on can import the file either
+(`trust_remote_code` fails). What still does not parse is Python 2 code
+(`print "x"`), syntax removed before 3.9 (`f((a)=1)`) and syntax newer than
+Python 3.15. A file whose expressions or blocks nest deeper than modelvet
+analyses (300 levels) is **high**: Python may still import it, and nothing
+vouches for what it does.
 
 ## What to do
 Read the file. A model repository has no reason to ship code that is
-machine-generated to this depth or that does not parse.
+machine-generated to this depth or that does not parse. If you believe the file
+is valid for the Python you load it with, check with that Python's
+`python -c 'import ast, sys; ast.parse(open(sys.argv[1]).read())' FILE` and
+review the whole file by hand: the token scan misses aliased calls.
 "#,
 };
 
