@@ -28,6 +28,21 @@ pub mod scan;
 pub mod severity;
 pub mod source;
 
+pub use finding::{Finding, Location};
+pub use format::Format;
+pub use hash::Sha256Stream;
+pub use limits::Limits;
+pub use report::{ArtifactReport, Report, ReportBuilder, ScanError};
+pub use rule::Rule;
+pub use scan::{scan_artifact, scan_artifact_with, ArtifactScan, ScanHost, ScanOptions};
+pub use severity::{Severity, Verdict};
+pub use source::{ByteSource, ReadError, SliceSource};
+
+/// The tool name written into every report.
+pub const TOOL_NAME: &str = "modelvet";
+/// The tool version written into every report.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 #[cfg(test)]
 pub(crate) mod names {
     //! Test helper: an enum's `as_str` names (from strum) against serde's.
@@ -59,18 +74,3 @@ pub(crate) mod names {
         assert!(!seen.is_empty());
     }
 }
-
-pub use finding::{Finding, Location};
-pub use format::Format;
-pub use hash::Sha256Stream;
-pub use limits::Limits;
-pub use report::{ArtifactReport, Report, ReportBuilder, ScanError};
-pub use rule::Rule;
-pub use scan::{scan_artifact, scan_artifact_with, ArtifactScan, ScanHost, ScanOptions};
-pub use severity::{Severity, Verdict};
-pub use source::{ByteSource, ReadError, SliceSource};
-
-/// The tool name written into every report.
-pub const TOOL_NAME: &str = "modelvet";
-/// The tool version written into every report.
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
