@@ -589,11 +589,7 @@ mod tests {
                 ApiError::BadSha("main".to_owned()),
                 "`sha` \"main\" is not a 40-hex commit id",
             ),
-            (
-                no_id.as_bytes(),
-                ApiError::NoId,
-                "model info has no `id`",
-            ),
+            (no_id.as_bytes(), ApiError::NoId, "model info has no `id`"),
         ];
         for (body, want, text) in cases {
             let got = ModelInfo::from_slice(body).unwrap_err();
