@@ -1,21 +1,20 @@
 //! The modelvet web app.
 //!
-//! The page (`bin/app.rs`) renders [`components::app::App`]; files are hashed
-//! and scanned by a pool of Web Workers (`bin/worker.rs`, [`worker`]) that
-//! stream them for hashing and read the windows the scanners ask for, so
-//! multi-GB weights never sit in memory and the page stays responsive.
-//! Results are assembled into the same
-//! [`modelvet_core::Report`] the CLI prints.
+//! The page (`bin/app.rs`) renders [`app::App`], which switches between the
+//! features, one folder each:
+//!
+//! - [`scan`]: drop model files or folders; a pool of Web Workers
+//!   (`bin/worker.rs`, [`scan::worker`]) streams them for hashing and reads
+//!   the windows the scanners ask for, so multi-GB weights never sit in
+//!   memory and the page stays responsive. Results are assembled into the
+//!   same [`modelvet_core::Report`] the CLI prints.
+//! - [`audit`]: audit a Hugging Face Hub model.
+//!
+//! [`browser`] holds the glue to the browser's `Blob`s, streams, drops and
+//! downloads that the features share.
 
+pub mod app;
 pub mod audit;
-pub mod blob_source;
-pub mod blob_stream;
-pub mod components;
-pub mod download;
-pub mod entries;
-pub mod job;
-pub mod js;
-pub mod pool;
-pub mod state;
-pub mod wire;
-pub mod worker;
+pub mod browser;
+pub mod scan;
+pub mod units;

@@ -43,3 +43,35 @@ pub use source::{ByteSource, ReadError, SliceSource};
 pub const TOOL_NAME: &str = "modelvet";
 /// The tool version written into every report.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+pub(crate) mod names {
+    //! Test helper: an enum's `as_str` names (from strum) against serde's.
+
+    /// Every variant's strum name is the JSON string serde writes, and serde
+    /// reads it back to the same variant; names are distinct.
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn assert_match_serde<T>()
+    where
+        T: strum::IntoEnumIterator
+            + Into<&'static str>
+            + serde::Serialize
+            + serde::de::DeserializeOwned
+            + Copy
+            + PartialEq
+            + std::fmt::Debug,
+    {
+        let mut seen = std::collections::BTreeSet::new();
+        for v in T::iter() {
+            let name: &'static str = v.into();
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::Value::String(name.to_owned()),
+                "{v:?}"
+            );
+            assert_eq!(serde_json::from_value::<T>(name.into()).unwrap(), v);
+            assert!(seen.insert(name), "{name} twice");
+        }
+        assert!(!seen.is_empty());
+    }
+}

@@ -5,9 +5,23 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How much risk a finding carries, independent of any policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     /// Context only; never a problem on its own.
     Info,
@@ -33,13 +47,7 @@ impl Severity {
 
     /// The lowercase name used in JSON, the CLI and policies.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
+        self.into()
     }
 }
 
@@ -69,9 +77,23 @@ impl FromStr for Severity {
 /// `fail` means a finding at or above the report's `fail_on` threshold,
 /// `warn` means findings below it, `error` means something could not be
 /// scanned completely (fail closed), `pass` means nothing was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Verdict {
     /// Scanned completely; no findings.
     Pass,
@@ -86,12 +108,7 @@ pub enum Verdict {
 impl Verdict {
     /// The lowercase name used in JSON and the CLI.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Warn => "warn",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-        }
+        self.into()
     }
 }
 
@@ -104,6 +121,16 @@ impl fmt::Display for Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_serde_names() {
+        crate::names::assert_match_serde::<Severity>();
+        crate::names::assert_match_serde::<Verdict>();
+        // `ALL` is every severity, lowest first (the declaration order).
+        assert!(Severity::ALL
+            .into_iter()
+            .eq(<Severity as strum::IntoEnumIterator>::iter()));
+    }
 
     #[test]
     fn severity_round_trips_and_orders() {

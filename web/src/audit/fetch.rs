@@ -8,7 +8,7 @@
 //! each `fetch` is aborted (`AbortSignal.timeout`) when what is left of the
 //! deadline runs out.
 
-use crate::js::message_of;
+use crate::browser::js::message_of;
 use modelvet_core::hub::{
     HttpRequest, HttpResponse, HubError, HubSession, HubSnapshot, TransportError,
 };

@@ -3,7 +3,7 @@
 use super::route::{endpoint_param, permalink, target_of_hash};
 use super::state::{AuditAction, AuditState, Phase};
 use super::token_store::{self, KeyValue};
-use crate::components::human_size;
+use crate::units::human_size;
 use modelvet_core::card::{self, AuditOptions, CardAudit, IntendedUse, ItemStatus};
 use modelvet_core::hub::{HubConfig, HubLimits, HubSession, RepoRef};
 use std::rc::Rc;

@@ -1,5 +1,5 @@
 //! The page: mounts the Yew app.
 
 fn main() {
-    yew::Renderer::<modelvet_web::components::app::App>::new().render();
+    yew::Renderer::<modelvet_web::app::App>::new().render();
 }

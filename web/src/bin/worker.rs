@@ -3,5 +3,5 @@
 
 fn main() {
     #[cfg(target_arch = "wasm32")]
-    modelvet_web::worker::start();
+    modelvet_web::scan::worker::start();
 }

@@ -1,4 +1,4 @@
-// One file per worker, read as the app reads it (web/src/blob_stream.rs):
+// One file per worker, read as the app reads it (web/src/browser/blob_stream.rs):
 // `File.stream()` with a bring-your-own-buffer reader, reads filling one
 // buffer until a whole chunk is there, so the browser reads ahead while the
 // worker hashes and nothing is allocated per chunk. Both streaming hashers

@@ -14,9 +14,22 @@ use serde_json::{Map, Value};
 pub use super::judge::days_since_epoch;
 
 /// Checklist items, in report order. Ids are stable public API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ItemId {
     /// README.md exists and says something.
     CardPresent,
@@ -76,44 +89,55 @@ impl ItemId {
         ItemId::Freshness,
     ];
 
+    /// The kebab-case id (as in JSON).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     /// `(id, title, weight, severity when failed, how it is judged)`.
     pub fn spec(self) -> (&'static str, &'static str, u8, Severity, &'static str) {
+        let (title, weight, severity, how) = self.row();
+        (self.as_str(), title, weight, severity, how)
+    }
+
+    /// `(title, weight, severity when failed, how it is judged)`.
+    fn row(self) -> (&'static str, u8, Severity, &'static str) {
         use ItemId::*;
         use Severity::*;
         match self {
-            CardPresent => ("card-present", "Model card present", 5, Medium,
+            CardPresent => ("Model card present", 5, Medium,
                 "README.md exists at the commit and has at least one section. Fail: no README. Not applicable: it could not be read (gated)."),
-            License => ("license", "Licence declared and recognised", 10, Medium,
+            License => ("Licence declared and recognised", 10, Medium,
                 "`license` in the front matter (else the Hub's `license:` tag). Pass: a Hub licence id with a known class. Partial: `other` with `license_name` and `license_link`, or a family id such as `cc`. Fail: none, `unknown`, or an id the Hub does not know."),
-            LicenseUse => ("license-use", "Licence allows the selected use", 10, High,
+            LicenseUse => ("Licence allows the selected use", 10, High,
                 "The licence class (data/hub-licenses.json) against the selected use (commercial or research). Pass: permissive, or non-commercial for research. Partial: allowed under conditions (OpenRAIL use restrictions, copyleft, no-derivatives, Llama/Gemma-style custom terms, custom `other` licences). Fail: non-commercial for commercial use, or no licence at all (no permission)."),
-            Author => ("author", "Publisher identified", 4, Low,
+            Author => ("Publisher identified", 4, Low,
                 "The repo's namespace (`author`), with the card's \"Developed by\" as extra evidence."),
-            Paper => ("paper", "Paper or arXiv link", 3, Low,
+            Paper => ("Paper or arXiv link", 3, Low,
                 "An `arxiv:` tag, or an arxiv.org / doi.org link in the card."),
-            BaseModel => ("base-model", "Base model lineage", 4, Low,
+            BaseModel => ("Base model lineage", 4, Low,
                 "`base_model` in the front matter or a `base_model:` tag. Fail: the card says the model was fine-tuned but names no base model in metadata. Not applicable: nothing suggests fine-tuning."),
-            Datasets => ("datasets", "Datasets declared", 5, Low,
+            Datasets => ("Datasets declared", 5, Low,
                 "`datasets` in the front matter or `dataset:` tags."),
-            TrainingData => ("training-data", "Training data documented", 8, Medium,
+            TrainingData => ("Training data documented", 8, Medium,
                 "A section such as \"Training Data\", \"Training and evaluation data\" or \"Datasets\" with content beyond placeholders. Partial: no such section but datasets are declared."),
-            BiasRisksLimitations => ("bias-risks-limitations", "Bias, risks and limitations documented", 8, Medium,
+            BiasRisksLimitations => ("Bias, risks and limitations documented", 8, Medium,
                 "A section whose heading mentions bias, risks, limitations, ethical considerations, safety or responsibility, with content beyond placeholders."),
-            Evaluation => ("evaluation", "Evaluation results", 8, Low,
+            Evaluation => ("Evaluation results", 8, Low,
                 "`model-index` with at least one metric, or an \"Evaluation\"/\"Results\" section with content."),
-            IntendedUses => ("intended-uses", "Intended and out-of-scope uses", 6, Low,
+            IntendedUses => ("Intended and out-of-scope uses", 6, Low,
                 "A uses section (\"Uses\", \"Direct Use\", \"Intended uses\") and an out-of-scope section. Partial: only one of them."),
-            Citation => ("citation", "Citation", 3, Info,
+            Citation => ("Citation", 3, Info,
                 "A \"Citation\" section with content or a BibTeX entry in the card."),
-            Access => ("access", "Access status", 4, Low,
+            Access => ("Access status", 4, Low,
                 "Fail (critical): the Hub disabled the repo. Partial: gated (terms must be accepted; check they fit your use). Pass: open."),
-            WeightsFormat => ("weights-format", "Safe weight format", 10, High,
+            WeightsFormat => ("Safe weight format", 10, High,
                 "Pass: safetensors (or GGUF, ONNX, msgpack, TFLite) weights are available. Partial: only Keras/HDF5 weights (Lambda layers can run code). Fail: only pickle-based weights (`.bin`, `.pt`, `.pth`, `.ckpt`, `.pkl`): loading them can run arbitrary code. Not applicable: no weights files."),
-            RemoteCode => ("remote-code", "No remote code needed", 8, High,
+            RemoteCode => ("No remote code needed", 8, High,
                 "Fail: `config.json` has `auto_map`, the Hub reports a `custom_class`, or the repo ships `.py` files: loading needs `trust_remote_code=True`, i.e. running the repo's code."),
-            SecurityScan => ("security-scan", "Hub security scan clean", 10, Critical,
+            SecurityScan => ("Hub security scan clean", 10, Critical,
                 "The Hub's `securityRepoStatus` and per-file `securityFileStatus`. Fail (critical): a file flagged `unsafe`, a dangerous pickle import or a virus. Fail (medium): a file flagged at another level or with suspicious imports. Partial (medium): scans not done or not reported."),
-            Freshness => ("freshness", "Recently maintained", 3, Low,
+            Freshness => ("Recently maintained", 3, Low,
                 "Last commit within 2 years: pass; within 4 years: partial; older: fail. Not applicable when no current time is given."),
         }
     }

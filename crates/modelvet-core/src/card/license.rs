@@ -11,9 +11,22 @@ use std::sync::OnceLock;
 const TABLE_JSON: &str = include_str!("../../data/hub-licenses.json");
 
 /// Practical class of a licence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum LicenseClass {
     /// Attribution or notice duties only.
     Permissive,
@@ -38,24 +51,26 @@ pub enum LicenseClass {
 impl LicenseClass {
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            LicenseClass::Permissive => "permissive",
-            LicenseClass::ResponsibleAiUseRestrictions => "responsible-ai-use-restrictions",
-            LicenseClass::WeakCopyleft => "weak-copyleft",
-            LicenseClass::StrongCopyleft => "strong-copyleft",
-            LicenseClass::NoDerivatives => "no-derivatives",
-            LicenseClass::CustomCommercialWithConditions => "custom-commercial-with-conditions",
-            LicenseClass::NonCommercial => "non-commercial",
-            LicenseClass::FamilyAmbiguous => "family-ambiguous",
-            LicenseClass::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 
 /// What the user means to do with the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum IntendedUse {
     /// A product or service that earns money.
     #[default]
@@ -67,10 +82,7 @@ pub enum IntendedUse {
 impl IntendedUse {
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            IntendedUse::Commercial => "commercial",
-            IntendedUse::Research => "research",
-        }
+        self.into()
     }
 }
 
@@ -164,6 +176,15 @@ pub fn permission(class: LicenseClass, use_: IntendedUse) -> Permission {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_serde_names() {
+        crate::names::assert_match_serde::<LicenseClass>();
+        crate::names::assert_match_serde::<IntendedUse>();
+        for u in <IntendedUse as strum::IntoEnumIterator>::iter() {
+            assert_eq!(u.as_str().parse::<IntendedUse>(), Ok(u));
+        }
+    }
 
     #[test]
     fn table_loads_every_hub_id() {

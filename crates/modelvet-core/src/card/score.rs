@@ -4,9 +4,12 @@ use crate::severity::Severity;
 use serde::{Deserialize, Serialize};
 
 /// Outcome of one checklist item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ItemStatus {
     /// Fully satisfied.
     Pass,
@@ -21,12 +24,7 @@ pub enum ItemStatus {
 impl ItemStatus {
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ItemStatus::Pass => "pass",
-            ItemStatus::Partial => "partial",
-            ItemStatus::Fail => "fail",
-            ItemStatus::NotApplicable => "not-applicable",
-        }
+        self.into()
     }
 
     /// Share of the weight earned, in halves.
@@ -40,7 +38,19 @@ impl ItemStatus {
 }
 
 /// Letter grade of a score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Grade {
     /// 90–100.
@@ -72,14 +82,7 @@ impl Grade {
 
     /// The letter.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::A => "A",
-            Grade::B => "B",
-            Grade::C => "C",
-            Grade::D => "D",
-            Grade::E => "E",
-            Grade::F => "F",
-        }
+        self.into()
     }
 }
 
@@ -121,6 +124,13 @@ pub fn outcome_severity(status: ItemStatus, severity: Severity) -> Option<Severi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_serde_names() {
+        crate::names::assert_match_serde::<ItemStatus>();
+        crate::names::assert_match_serde::<Grade>();
+        assert_eq!(NotApplicable.as_str(), "not-applicable");
+    }
     use ItemStatus::*;
 
     #[test]

@@ -334,3 +334,19 @@ fn write_checklist_doc() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checklist.md");
     std::fs::write(path, checklist::render_markdown()).unwrap();
 }
+
+#[test]
+fn item_ids_are_serde_names() {
+    crate::names::assert_match_serde::<ItemId>();
+    // `ALL` is every item, in report (declaration) order.
+    assert!(ItemId::ALL
+        .into_iter()
+        .eq(<ItemId as strum::IntoEnumIterator>::iter()));
+    for id in ItemId::ALL {
+        assert_eq!(id.spec().0, id.as_str());
+    }
+    assert_eq!(
+        ItemId::BiasRisksLimitations.as_str(),
+        "bias-risks-limitations"
+    );
+}

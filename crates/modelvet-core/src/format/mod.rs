@@ -9,10 +9,24 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Every format modelvet recognises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
+#[strum(serialize_all = "kebab-case")]
 pub enum Format {
     /// A raw pickle stream (any protocol), whatever the extension.
     Pickle,
@@ -87,42 +101,7 @@ pub enum Format {
 impl Format {
     /// The kebab-case name used in JSON and the CLI.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Pickle => "pickle",
-            Format::PytorchZip => "pytorch-zip",
-            Format::PytorchLegacy => "pytorch-legacy",
-            Format::PytorchTar => "pytorch-tar",
-            Format::Torchscript => "torchscript",
-            Format::Npy => "npy",
-            Format::Npz => "npz",
-            Format::Joblib => "joblib",
-            Format::Safetensors => "safetensors",
-            Format::Gguf => "gguf",
-            Format::Onnx => "onnx",
-            Format::Keras => "keras",
-            Format::Hdf5 => "hdf5",
-            Format::TfSavedModel => "tf-saved-model",
-            Format::Tflite => "tflite",
-            Format::FlaxMsgpack => "flax-msgpack",
-            Format::Zip => "zip",
-            Format::Tar => "tar",
-            Format::Gzip => "gzip",
-            Format::Bzip2 => "bzip2",
-            Format::Xz => "xz",
-            Format::Lz4 => "lz4",
-            Format::Zstd => "zstd",
-            Format::Python => "python",
-            Format::Shell => "shell",
-            Format::Elf => "elf",
-            Format::Pe => "pe",
-            Format::MachO => "mach-o",
-            Format::Notebook => "notebook",
-            Format::LfsPointer => "lfs-pointer",
-            Format::Json => "json",
-            Format::Text => "text",
-            Format::Empty => "empty",
-            Format::Unknown => "unknown",
-        }
+        self.into()
     }
 
     /// Formats whose loading can execute code by design (pickle and friends).

@@ -1,5 +1,12 @@
 use super::*;
 
+#[test]
+fn names_are_serde_names() {
+    crate::names::assert_match_serde::<Format>();
+    assert_eq!(Format::MachO.as_str(), "mach-o");
+    assert_eq!(Format::TfSavedModel.as_str(), "tf-saved-model");
+}
+
 fn sniff_bytes(head: &[u8], path: &str) -> Format {
     sniff(&Sniff {
         head,

@@ -19,7 +19,7 @@ pub mod http;
 pub mod repo;
 pub mod session;
 
-pub use api::{FileSecurity, Gating, ModelInfo, RepoFile, RepoSecurity};
+pub use api::{ApiError, FileSecurity, Gating, ModelInfo, RepoFile, RepoSecurity};
 pub use error::HubError;
 pub use http::{HttpRequest, HttpResponse, Transport, TransportError};
 pub use repo::{RepoRef, RepoRefError};

@@ -19,11 +19,10 @@
 //! deadline has passed the session fails with [`HubError::DeadlineExceeded`],
 //! never with a partial snapshot.
 
-use super::api::{tree_file, ModelInfo, RepoFile};
+use super::api::{tree_page, ApiError, ModelInfo, RepoFile};
 use super::error::HubError;
 use super::http::{link_next, origin_of, HttpRequest, HttpResponse, Transport, TransportError};
 use super::repo::{encode_path, encode_segment, RepoRef};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// The public Hub.
@@ -389,17 +388,11 @@ impl HubSession {
     }
 
     fn on_info(&mut self, req: &HttpRequest, resp: &HttpResponse) {
-        let invalid = |message: String| HubError::InvalidResponse {
-            url: req.url.clone(),
-            message,
+        let parsed = if resp.truncated {
+            Err(ApiError::InfoTooLarge)
+        } else {
+            ModelInfo::from_slice(&resp.body)
         };
-        if resp.truncated {
-            self.stage = Stage::Failed(invalid("model info is larger than the limit".to_owned()));
-            return;
-        }
-        let parsed = serde_json::from_slice::<Value>(&resp.body)
-            .map_err(|e| format!("not JSON: {e}"))
-            .and_then(|v| ModelInfo::from_json(&v));
         match parsed {
             Ok(info) => {
                 let ep = &self.config.endpoint;
@@ -410,32 +403,36 @@ impl HubSession {
                 self.info = Some(info);
                 self.stage = Stage::Tree { url, page: 1 };
             }
-            Err(message) => self.stage = Stage::Failed(invalid(message)),
+            Err(e) => {
+                self.stage = Stage::Failed(HubError::InvalidResponse {
+                    url: req.url.clone(),
+                    message: e.to_string(),
+                })
+            }
         }
     }
 
     fn on_tree_page(&mut self, req: &HttpRequest, resp: &HttpResponse, page: u32) {
-        let entries = if resp.truncated {
-            Err("tree page is larger than the limit".to_owned())
+        let files = if resp.truncated {
+            Err(ApiError::TreeTooLarge)
         } else {
-            serde_json::from_slice::<Vec<Value>>(&resp.body)
-                .map_err(|e| format!("not a JSON array: {e}"))
+            tree_page(&resp.body)
         };
-        let entries = match entries {
-            Ok(e) => e,
-            Err(message) => {
+        let files = match files {
+            Ok(files) => files,
+            Err(e) => {
                 self.stage = Stage::Tree {
                     url: req.url.clone(),
                     page,
                 };
                 self.soft_fail(HubError::InvalidResponse {
                     url: req.url.clone(),
-                    message,
+                    message: e.to_string(),
                 });
                 return;
             }
         };
-        for file in entries.iter().filter_map(tree_file) {
+        for file in files {
             self.tree.entry(file.path.clone()).or_insert(file);
         }
         self.tree_ok = true;

@@ -2,6 +2,7 @@
 //! with a revision (`org/model@v1.0`), or any Hub URL (model page, `blob`,
 //! `resolve`, `tree`, `commit` links, `/api/models/...`).
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;
 
 /// Longest repo id the Hub accepts (namespace + `/` + name).
@@ -179,48 +180,31 @@ fn validate_revision(rev: &str) -> Result<(), RepoRefError> {
     Ok(())
 }
 
-/// Decode `%XX` escapes; invalid escapes are kept as they are.
+/// What a path segment keeps as it is: the RFC 3986 unreserved characters
+/// (letters, digits, `-._~`); everything else is escaped.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A file path: segments as [`SEGMENT`], `/` kept between them.
+const PATH: &AsciiSet = &SEGMENT.remove(b'/');
+
+/// Decode `%XX` escapes; invalid escapes are kept as they are, and bytes
+/// that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes
-                .get(i.saturating_add(1)..i.saturating_add(3))
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i = i.saturating_add(3);
-                continue;
-            }
-        }
-        out.push(b);
-        i = i.saturating_add(1);
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// Encode one path segment: everything but RFC 3986 unreserved characters.
 pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// Encode a file path: each `/`-separated segment on its own.
 pub fn encode_path(path: &str) -> String {
-    path.split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
+    utf8_percent_encode(path, PATH).to_string()
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! The page's state: one row per dropped file, and the reducer that moves
 //! rows through `queued → hashing → scanning → done` as worker messages
-//! arrive.
+//! ([`FromWorker`]) arrive.
 //!
 //! Pure and host-testable: no browser types. The report is built by
 //! [`modelvet_core::ReportBuilder`], the same code path as the CLI.
 
+use crate::scan::wire::FromWorker;
 use modelvet_core::report::verdict_for;
 use modelvet_core::{ArtifactScan, Report, ReportBuilder, ScanOptions, Verdict};
 use std::rc::Rc;
@@ -142,7 +143,8 @@ pub struct State {
     pub walk_errors: Vec<(String, String)>,
 }
 
-/// Everything that changes the state.
+/// Everything that changes the state: what the page does, and what the
+/// workers say ([`FromWorker`], as they send it).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Files accepted for scanning.
@@ -156,38 +158,19 @@ pub enum Action {
     },
     /// A worker took the file.
     Started(RowId),
-    /// `hashed` bytes have been hashed.
-    Progress {
-        /// The file.
-        id: RowId,
-        /// Bytes hashed so far.
-        hashed: u64,
-    },
-    /// The whole file has been hashed.
-    Hashed {
-        /// The file.
-        id: RowId,
-        /// Its SHA-256, lowercase hex.
-        sha256: String,
-    },
-    /// The scanners finished.
-    Scanned {
-        /// The file.
-        id: RowId,
-        /// What they found.
-        scan: ArtifactScan,
-    },
-    /// The file could not be read.
-    Failed {
-        /// The file.
-        id: RowId,
-        /// Why.
-        message: String,
-    },
+    /// A worker's message about its file. The pool also sends
+    /// [`FromWorker::Failed`] for a file whose worker died or never started.
+    Worker(FromWorker),
     /// Stop everything still pending.
     Cancel,
     /// Forget every file.
     Clear,
+}
+
+impl From<FromWorker> for Action {
+    fn from(msg: FromWorker) -> Action {
+        Action::Worker(msg)
+    }
 }
 
 impl State {
@@ -251,6 +234,30 @@ impl State {
         change(Rc::make_mut(row));
     }
 
+    /// Apply a worker's message to its row.
+    fn receive(&mut self, msg: FromWorker) {
+        match msg {
+            FromWorker::Ready => {}
+            FromWorker::Progress { id, hashed } => self.update(id, |r| {
+                r.status = Status::Hashing;
+                r.hashed = hashed.min(r.size);
+            }),
+            FromWorker::Hashed { id, sha256 } => self.update(id, |r| {
+                r.status = Status::Scanning;
+                r.hashed = r.size;
+                r.sha256 = Some(sha256);
+            }),
+            FromWorker::Scanned { id, scan } => self.update(id, |r| {
+                r.status = Status::Done;
+                r.scan = Some(scan);
+            }),
+            FromWorker::Failed { id, message } => self.update(id, |r| {
+                r.status = Status::Failed;
+                r.error = Some(message);
+            }),
+        }
+    }
+
     /// Apply one action (the reducer, on a mutable state).
     pub fn apply(&mut self, action: Action) {
         match action {
@@ -265,23 +272,7 @@ impl State {
             }
             Action::WalkError { path, message } => self.walk_errors.push((path, message)),
             Action::Started(id) => self.update(id, |r| r.status = Status::Hashing),
-            Action::Progress { id, hashed } => self.update(id, |r| {
-                r.status = Status::Hashing;
-                r.hashed = hashed.min(r.size);
-            }),
-            Action::Hashed { id, sha256 } => self.update(id, |r| {
-                r.status = Status::Scanning;
-                r.hashed = r.size;
-                r.sha256 = Some(sha256);
-            }),
-            Action::Scanned { id, scan } => self.update(id, |r| {
-                r.status = Status::Done;
-                r.scan = Some(scan);
-            }),
-            Action::Failed { id, message } => self.update(id, |r| {
-                r.status = Status::Failed;
-                r.error = Some(message);
-            }),
+            Action::Worker(msg) => self.receive(msg),
             Action::Cancel => {
                 for row in &mut self.rows {
                     if row.status.is_active() {

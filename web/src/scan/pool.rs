@@ -6,9 +6,10 @@
 //! reads and cannot be interrupted any other way); new work starts fresh
 //! workers.
 
-use crate::js::message_of;
-use crate::state::{Action, NewFile, RowId};
-use crate::wire::{job, FromWorker};
+use crate::browser::entries::Picked;
+use crate::browser::js::message_of;
+use crate::scan::state::{Action, NewFile, RowId};
+use crate::scan::wire::{job, FromWorker};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -22,15 +23,6 @@ pub const WORKER_URL: &str = "./worker_loader.js";
 /// Never more workers than this, whatever the machine reports: each holds a
 /// wasm instance plus one read buffer.
 pub const MAX_WORKERS: usize = 8;
-
-/// A file picked or dropped, with the path the report will show.
-#[derive(Debug, Clone)]
-pub struct Picked {
-    /// Relative path.
-    pub path: String,
-    /// The file (a handle; its bytes stay on disk).
-    pub file: File,
-}
 
 struct Job {
     id: RowId,
@@ -99,7 +91,7 @@ impl Pool {
             rows.push(NewFile {
                 id,
                 path: path.clone(),
-                size: crate::blob_source::blob_len(&file),
+                size: crate::browser::blob_source::blob_len(&file),
             });
             inner.queue.push_back(Job { id, path, file });
         }
@@ -174,18 +166,18 @@ impl Pool {
             if let Some(slot) = inner.slots.get_mut(index).and_then(Option::take) {
                 slot.stop();
                 if let Some(id) = slot.job {
-                    events.push(Action::Failed {
+                    events.push(Action::Worker(FromWorker::Failed {
                         id,
                         message: format!("the scan worker stopped: {message}"),
-                    });
+                    }));
                 } else if !slot.ready {
                     // The worker could not even start: fail the queue rather
                     // than respawning forever.
                     for job in inner.queue.drain(..) {
-                        events.push(Action::Failed {
+                        events.push(Action::Worker(FromWorker::Failed {
                             id: job.id,
                             message: format!("the scan worker could not start: {message}"),
-                        });
+                        }));
                     }
                 }
             }
@@ -223,10 +215,10 @@ impl Inner {
                 Ok(slot) => self.slots.push(Some(slot)),
                 Err(message) => {
                     for job in self.queue.drain(..) {
-                        events.push(Action::Failed {
+                        events.push(Action::Worker(FromWorker::Failed {
                             id: job.id,
                             message: format!("cannot start a scan worker: {message}"),
-                        });
+                        }));
                     }
                     return;
                 }
@@ -244,23 +236,18 @@ impl Inner {
                     slot.job = Some(job.id);
                     events.push(Action::Started(job.id));
                 }
-                Err(message) => events.push(Action::Failed {
+                Err(message) => events.push(Action::Worker(FromWorker::Failed {
                     id: job.id,
                     message: format!("cannot hand the file to a worker: {message}"),
-                }),
+                })),
             }
         }
     }
 }
 
+/// The action for a worker's message; `Ready` only concerns the pool.
 fn action_for(msg: FromWorker) -> Option<Action> {
-    Some(match msg {
-        FromWorker::Ready => return None,
-        FromWorker::Progress { id, hashed } => Action::Progress { id, hashed },
-        FromWorker::Hashed { id, sha256 } => Action::Hashed { id, sha256 },
-        FromWorker::Scanned { id, scan } => Action::Scanned { id, scan },
-        FromWorker::Failed { id, message } => Action::Failed { id, message },
-    })
+    (!matches!(msg, FromWorker::Ready)).then_some(Action::Worker(msg))
 }
 
 fn post_job(worker: &Worker, job: &Job) -> Result<(), String> {

@@ -1,8 +1,8 @@
 //! Where files and folders come in: drag and drop, a file picker and a
 //! folder picker.
 
-use crate::entries::{from_file_list, take_drop, walk};
-use crate::pool::Picked;
+use crate::browser::entries::Picked;
+use crate::browser::entries::{from_file_list, take_drop, walk};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;

@@ -1,11 +1,4 @@
-//! The page's components. They hold no logic of their own: they render
-//! [`crate::state::State`] and turn clicks and drops into callbacks.
-
-pub mod app;
-pub mod drop_zone;
-pub mod file_row;
-pub mod findings;
-pub mod summary;
+//! Quantities as the page shows them.
 
 /// `1536` → `1.5 KiB`.
 pub fn human_size(bytes: u64) -> String {

@@ -4,7 +4,7 @@
 //! structured-cloneable, so no bytes are copied); the worker answers with
 //! [`FromWorker`] messages serialised as JSON strings.
 
-use crate::state::RowId;
+use crate::scan::state::RowId;
 use modelvet_core::ArtifactScan;
 use serde::{Deserialize, Serialize};
 

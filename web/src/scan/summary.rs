@@ -1,7 +1,7 @@
 //! The line that sums up the whole drop.
 
-use crate::components::human_size;
-use crate::state::State;
+use crate::scan::state::State;
+use crate::units::human_size;
 use modelvet_core::Severity;
 use yew::prelude::*;
 

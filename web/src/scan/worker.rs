@@ -1,7 +1,7 @@
 //! The worker's event loop: one job at a time, strictly in order.
 
-use crate::blob_source::BlobSource;
-use crate::wire::{job, FromWorker};
+use crate::browser::blob_source::BlobSource;
+use crate::scan::wire::{job, FromWorker};
 use modelvet_core::ScanOptions;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -72,7 +72,7 @@ async fn handle(data: &JsValue, options: &ScanOptions, post: &dyn Fn(&FromWorker
         return;
     };
     match BlobSource::new(blob) {
-        Ok(source) => crate::job::run(id, &path, source, options, post).await,
+        Ok(source) => crate::scan::job::run(id, &path, source, options, post).await,
         Err(e) => post(&FromWorker::Failed {
             id,
             message: format!("cannot read the file in a worker: {e}"),

@@ -2,10 +2,10 @@
 //! stream, then run the static scanners over it, reading the windows they
 //! ask for. Runs inside a Web Worker, so the page stays responsive.
 
-use crate::blob_source::BlobSource;
-use crate::blob_stream::BlobChunks;
-use crate::state::RowId;
-use crate::wire::FromWorker;
+use crate::browser::blob_source::BlobSource;
+use crate::browser::blob_stream::BlobChunks;
+use crate::scan::state::RowId;
+use crate::scan::wire::FromWorker;
 use modelvet_core::{scan_artifact_with, ByteSource, ScanHost, ScanOptions, Sha256Stream};
 
 /// Bytes per read while hashing. The worker holds two buffers of this size

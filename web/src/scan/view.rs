@@ -1,55 +1,40 @@
-//! The root component: owns the state (one reducer) and the worker pool.
+//! The scan screen: the drop zone, the toolbar, the summary and one row per
+//! file.
+//!
+//! Its state lives in [`ScanSession`], which the root component holds
+//! ([`use_scan_session`]) so the files, their results and the workers
+//! survive a visit to another view.
 
-use crate::audit::{is_audit_hash, AuditView};
-use crate::components::drop_zone::DropZone;
-use crate::components::file_row::FileRow;
-use crate::components::summary::Summary;
-use crate::pool::{pool_size, Picked, Pool};
-use crate::state::{Action, State};
+use crate::browser::entries::Picked;
+use crate::scan::drop_zone::DropZone;
+use crate::scan::file_row::FileRow;
+use crate::scan::pool::{pool_size, Pool};
+use crate::scan::state::{Action, State};
+use crate::scan::summary::Summary;
 use std::rc::Rc;
 use yew::prelude::*;
 
 /// File name of the downloaded report.
 pub const REPORT_FILE: &str = "modelvet-report.json";
 
-/// The page's location hash (`#/audit/...` selects the audit view).
-fn current_hash() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default()
+/// The scan screen's state: the reducer, the worker pool feeding it, and
+/// the last download's error.
+#[derive(Clone, PartialEq)]
+pub struct ScanSession {
+    /// The files and their results.
+    pub state: UseReducerHandle<State>,
+    /// The workers hashing and scanning them.
+    pub pool: Rc<Pool>,
+    /// Why the last report download failed.
+    pub download_error: UseStateHandle<Option<String>>,
 }
 
-#[component]
-pub fn App() -> Html {
-    let hash = use_state(current_hash);
-    {
-        let hash = hash.clone();
-        use_effect_with((), move |_| {
-            use wasm_bindgen::{closure::Closure, JsCast};
-            let listener =
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| hash.set(current_hash()));
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback(
-                        "hashchange",
-                        listener.as_ref().unchecked_ref(),
-                    );
-                }
-            }
-        });
-    }
-    let auditing = is_audit_hash(&hash);
+/// A scan session whose pool dispatches to its reducer.
+#[hook]
+pub fn use_scan_session() -> ScanSession {
     let state = use_reducer(State::default);
-    let dispatcher = state.dispatcher();
     let pool = {
-        let dispatcher = dispatcher.clone();
+        let dispatcher = state.dispatcher();
         use_memo((), move |_| {
             Pool::new(
                 pool_size(),
@@ -58,6 +43,28 @@ pub fn App() -> Html {
         })
     };
     let download_error = use_state(|| None::<String>);
+    ScanSession {
+        state,
+        pool,
+        download_error,
+    }
+}
+
+/// Properties of [`ScanView`].
+#[derive(Properties, PartialEq)]
+pub struct ScanViewProps {
+    /// The session to show and drive.
+    pub session: ScanSession,
+}
+
+#[component]
+pub fn ScanView(props: &ScanViewProps) -> Html {
+    let ScanSession {
+        state,
+        pool,
+        download_error,
+    } = props.session.clone();
+    let dispatcher = state.dispatcher();
 
     let on_files = {
         let (pool, dispatcher) = (pool.clone(), dispatcher.clone());
@@ -94,7 +101,7 @@ pub fn App() -> Html {
         let (state, download_error) = (state.clone(), download_error.clone());
         Callback::from(move |_: MouseEvent| {
             let json = state.report().to_json_pretty();
-            download_error.set(crate::download::save_json(REPORT_FILE, &json).err());
+            download_error.set(crate::browser::download::save_json(REPORT_FILE, &json).err());
         })
     };
 
@@ -102,22 +109,7 @@ pub fn App() -> Html {
     let has_rows = !state.rows.is_empty();
     let fail_on = state.options.fail_on;
     html! {
-        <main>
-            <header>
-                <h1>{ "modelvet" }</h1>
-                <p class="tagline">
-                    { "Vet model files before they reach production. Files are hashed and \
-                       scanned statically in this page; nothing is uploaded." }
-                </p>
-            </header>
-            <nav id="views">
-                <a id="nav-scan" href="#/" class={classes!((!auditing).then_some("current"))}>{ "Scan files" }</a>
-                { " · " }
-                <a id="nav-audit" href="#/audit" class={classes!(auditing.then_some("current"))}>{ "Audit a Hub model" }</a>
-            </nav>
-            if auditing {
-                <AuditView />
-            } else {
+        <>
             <DropZone {on_files} {on_problem} />
             <div class="toolbar">
                 <button id="cancel" onclick={on_cancel} disabled={!busy}>{ "Cancel" }</button>
@@ -147,7 +139,6 @@ pub fn App() -> Html {
                     }) }
                 </table>
             }
-            }
-        </main>
+        </>
     }
 }

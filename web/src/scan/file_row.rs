@@ -1,9 +1,9 @@
 //! One file: path, size, format, progress, SHA-256, verdict, then its
 //! findings and errors.
 
-use crate::components::findings::Findings;
-use crate::components::human_size;
-use crate::state::{Row, Status};
+use crate::scan::findings::Findings;
+use crate::scan::state::{Row, Status};
+use crate::units::human_size;
 use modelvet_core::{ScanOptions, Severity};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -33,7 +33,7 @@ pub fn FileRow(props: &FileRowProps) -> Html {
         let sha = row.sha256.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(sha) = &sha {
-                crate::download::copy_text(sha);
+                crate::browser::download::copy_text(sha);
             }
         })
     };
@@ -50,7 +50,7 @@ pub fn FileRow(props: &FileRowProps) -> Html {
         errors.push(e.clone());
     }
     if row.status == Status::Cancelled {
-        errors.push(crate::state::CANCELLED_MESSAGE.to_owned());
+        errors.push(crate::scan::state::CANCELLED_MESSAGE.to_owned());
     }
     let findings = row
         .scan

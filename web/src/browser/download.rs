@@ -1,6 +1,6 @@
 //! Saving the report and copying hashes: browser conveniences, no network.
 
-use crate::js::message_of;
+use crate::browser::js::message_of;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

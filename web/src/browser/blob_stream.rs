@@ -11,7 +11,7 @@
 //! the same, but several such streams at once were seen to stall in
 //! Chromium 156.)
 
-use crate::js::message_of;
+use crate::browser::js::message_of;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;

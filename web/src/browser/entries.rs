@@ -6,8 +6,7 @@
 //! `DataTransfer` while the drop event is being dispatched, so
 //! [`take_drop`] is synchronous and [`walk`] is async.
 
-use crate::js::message_of;
-use crate::pool::Picked;
+use crate::browser::js::message_of;
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,6 +15,15 @@ use web_sys::{
     DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemDirectoryReader,
     FileSystemEntry, FileSystemFileEntry,
 };
+
+/// A file picked or dropped, with the path the report will show.
+#[derive(Debug, Clone)]
+pub struct Picked {
+    /// Relative path.
+    pub path: String,
+    /// The file (a handle; its bytes stay on disk).
+    pub file: File,
+}
 
 /// What a drop carried: entries to walk, and plain files for items that
 /// have no entry (e.g. a `DataTransfer` built by a script).

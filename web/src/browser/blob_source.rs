@@ -2,7 +2,7 @@
 //! Worker: each `read_at` slices the blob and reads only that window with
 //! `FileReaderSync`, so a multi-GB file is never held in memory.
 
-use crate::js::message_of;
+use crate::browser::js::message_of;
 use js_sys::Uint8Array;
 use modelvet_core::source::{ByteSource, ReadError};
 use web_sys::{Blob, FileReaderSync};
