@@ -426,7 +426,7 @@ fn text() -> &'static str {
     TEXT.get_or_init(|| {
         let cap = Cap {
             bytes: MAX_INDEX_BYTES as u64,
-            limit: "pynames::MAX_INDEX_BYTES",
+            limit: None,
             value: MAX_INDEX_BYTES as u64,
         };
         let decoded = decompress::decode(Codec::Xz, &mut SliceSource::new(DATA), cap);

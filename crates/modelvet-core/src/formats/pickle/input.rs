@@ -222,7 +222,7 @@ impl<'a> Input<'a> {
     /// the rest. `max` is the named limit.
     pub fn blob(&mut self, len: u64, max: u64, what: &str) -> Result<Vec<u8>, Halt> {
         if len > max {
-            return Err(Halt::Limit("pickle.max_bytes_arg", max));
+            return Err(Halt::Limit(crate::LimitId::PickleMaxBytesArg, max));
         }
         if len > self.remaining() {
             return Err(Halt::Truncated(what.to_owned()));
@@ -280,7 +280,7 @@ impl<'a> Input<'a> {
                 return Ok(len);
             }
             if len >= max {
-                return Err(Halt::Limit("pickle.max_bytes_arg", max));
+                return Err(Halt::Limit(crate::LimitId::PickleMaxBytesArg, max));
             }
             len += 1;
             sink(b);

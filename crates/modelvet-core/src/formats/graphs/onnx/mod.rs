@@ -160,8 +160,11 @@ impl Scanner<'_, '_, '_> {
     fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
         if self.r.fields_read >= self.limits.max_proto_fields {
             let max = self.limits.max_proto_fields;
-            self.ctx
-                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
+            self.ctx.limit_hit(
+                crate::LimitId::GraphsMaxProtoFields,
+                max,
+                &format!("at byte {cursor}"),
+            );
             return Err(Stop::Limit);
         }
         Ok(self.r.next_field(cursor, end)?)
@@ -323,8 +326,11 @@ impl Scanner<'_, '_, '_> {
     fn graph(&mut self, span: Span, path: &str, depth: u32) -> Walk {
         if depth > self.limits.max_graph_depth {
             let max = self.limits.max_graph_depth;
-            self.ctx
-                .limit_hit("graphs.max_graph_depth", max, &format!("at {path}"));
+            self.ctx.limit_hit(
+                crate::LimitId::GraphsMaxGraphDepth,
+                max,
+                &format!("at {path}"),
+            );
             return Err(Stop::Limit);
         }
         let mut cursor = span.start;
@@ -360,7 +366,7 @@ impl Scanner<'_, '_, '_> {
         if self.nodes > self.limits.max_nodes {
             let max = self.limits.max_nodes;
             self.ctx
-                .limit_hit("graphs.max_nodes", max, &format!("at {path}"));
+                .limit_hit(crate::LimitId::GraphsMaxNodes, max, &format!("at {path}"));
             return Err(Stop::Limit);
         }
         let mut cursor = span.start;

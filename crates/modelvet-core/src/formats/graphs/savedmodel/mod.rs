@@ -237,8 +237,11 @@ impl Scanner<'_, '_, '_> {
     fn next(&mut self, cursor: &mut u64, end: u64) -> Walk<Option<super::protobuf::Field>> {
         if self.r.fields_read >= self.limits.max_proto_fields {
             let max = self.limits.max_proto_fields;
-            self.ctx
-                .limit_hit("graphs.max_proto_fields", max, &format!("at byte {cursor}"));
+            self.ctx.limit_hit(
+                crate::LimitId::GraphsMaxProtoFields,
+                max,
+                &format!("at byte {cursor}"),
+            );
             return Err(Stop::Limit);
         }
         Ok(self.r.next_field(cursor, end)?)
@@ -369,7 +372,7 @@ impl Scanner<'_, '_, '_> {
         if span.len() > self.limits.max_json_bytes {
             let max = self.limits.max_json_bytes;
             self.ctx.limit_hit(
-                "graphs.max_json_bytes",
+                crate::LimitId::GraphsMaxJsonBytes,
                 max,
                 &format!("at {label} ({} bytes)", span.len()),
             );
@@ -448,8 +451,11 @@ impl Scanner<'_, '_, '_> {
             self.nodes = self.nodes.saturating_add(1);
             if self.nodes > self.limits.max_nodes {
                 let max = self.limits.max_nodes;
-                self.ctx
-                    .limit_hit("graphs.max_nodes", max, &format!("at {path}/node[{i}]"));
+                self.ctx.limit_hit(
+                    crate::LimitId::GraphsMaxNodes,
+                    max,
+                    &format!("at {path}/node[{i}]"),
+                );
                 return Err(Stop::Limit);
             }
             let node = self.node(*span)?;
