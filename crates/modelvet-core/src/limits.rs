@@ -506,3 +506,77 @@ mod tests {
         }
     }
 }
+
+/// `docs/limits.md`: every limit with its default and meaning, from the doc
+/// comments of the tree (through its JSON Schema). Written by
+/// `cargo xtask docs`; a test checks the committed page is current.
+#[cfg(feature = "schema")]
+pub fn render_markdown() -> String {
+    use std::fmt::Write as _;
+    let schema = serde_json::to_value(schemars::schema_for!(Limits)).unwrap_or_default();
+    let defaults = Limits::default();
+    let definition = |v: &serde_json::Value| -> serde_json::Value {
+        let reference = v["$ref"]
+            .as_str()
+            .or_else(|| v["allOf"][0]["$ref"].as_str())
+            .unwrap_or_default();
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        schema["definitions"][name].clone()
+    };
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::from(
+        "# Limits\n\n\
+         <!-- Generated from crates/modelvet-core/src/limits.rs and the doc comments of\n\
+         \x20    each family's limits struct by `cargo xtask docs`; do not edit. -->\n\n\
+         Every parser stops at a named limit before it allocates or loops without\n\
+         bound; a limit that stops a scan is an error (`kind: \"limit\"`, `limit:\n\
+         \"family.field\"`), and the verdict is `error` (fail closed).\n\n\
+         The report records the limits in force in `settings.limits`. The same shape,\n\
+         or any subset of it, sets them: `modelvet scan --limits FILE` (JSON, or TOML\n\
+         when the file is named `.toml`), `--limit family.field=VALUE`, the flags\n\
+         `--max-seconds`, `--max-inflated-bytes`, `--max-held-bytes`, `--max-nesting`,\n\
+         `--max-members`, the `limits` option of the JavaScript module's `scan`, and\n\
+         the web page's *Limits* setting. Unknown keys and values out of range are\n\
+         errors.\n\n\
+         ```toml\n[scan]\nmax_seconds = 300\n\n[pickle]\nmax_line_bytes = 16777216\n```\n",
+    );
+    let mut family = "";
+    for &id in LimitId::ALL {
+        let (fam, field) = id.path().split_once('.').unwrap_or_default();
+        if fam != family {
+            family = fam;
+            let prop = &schema["properties"][fam];
+            let about = prop["description"].as_str().unwrap_or_default();
+            let _ = write!(
+                out,
+                "\n## `{fam}`\n\n{}\n\n| Limit | Default | Meaning |\n|---|---|---|\n",
+                one_line(about)
+            );
+        }
+        let def = definition(&schema["properties"][fam]);
+        let about = def["properties"][field]["description"]
+            .as_str()
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            id.path(),
+            thousands(defaults.get(id)),
+            one_line(about).replace('|', "\\|")
+        );
+    }
+    out
+}
+
+#[cfg(feature = "schema")]
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
