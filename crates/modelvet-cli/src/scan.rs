@@ -35,11 +35,13 @@ pub const MAX_JOBS: usize = 256;
 pub fn scan_paths(
     paths: &[PathBuf],
     fail_on: Severity,
+    limits: modelvet_core::Limits,
     jobs: Option<usize>,
     walk_opts: WalkOptions,
 ) -> anyhow::Result<Report> {
     let opts = ScanOptions {
         fail_on,
+        limits,
         ..ScanOptions::default()
     };
     let jobs = jobs
