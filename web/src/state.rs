@@ -145,6 +145,8 @@ pub struct State {
 /// Everything that changes the state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// The limits of the scans that start from now (the *Limits* setting).
+    SetLimits(modelvet_core::Limits),
     /// Files accepted for scanning.
     Add(Vec<NewFile>),
     /// A folder (or entry) could not be read while walking a drop.
@@ -293,6 +295,7 @@ impl State {
                 self.rows.clear();
                 self.walk_errors.clear();
             }
+            Action::SetLimits(limits) => self.options.limits = limits,
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::audit::{is_audit_hash, AuditView};
 use crate::components::drop_zone::DropZone;
 use crate::components::file_row::FileRow;
+use crate::components::limits::LimitsSettings;
 use crate::components::summary::Summary;
 use crate::pool::{pool_size, Picked, Pool};
 use crate::state::{Action, State};
@@ -58,6 +59,13 @@ pub fn App() -> Html {
         })
     };
     let download_error = use_state(|| None::<String>);
+    let on_limits = {
+        let (pool, dispatcher) = (pool.clone(), dispatcher.clone());
+        Callback::from(move |limits: modelvet_core::Limits| {
+            pool.set_limits(&limits);
+            dispatcher.dispatch(Action::SetLimits(limits));
+        })
+    };
 
     let on_files = {
         let (pool, dispatcher) = (pool.clone(), dispatcher.clone());
@@ -119,6 +127,7 @@ pub fn App() -> Html {
                 <AuditView />
             } else {
             <DropZone {on_files} {on_problem} />
+            <LimitsSettings on_apply={on_limits} />
             <div class="toolbar">
                 <button id="cancel" onclick={on_cancel} disabled={!busy}>{ "Cancel" }</button>
                 <button id="download" onclick={on_download} disabled={busy || !has_rows}>

@@ -5,6 +5,7 @@ pub mod app;
 pub mod drop_zone;
 pub mod file_row;
 pub mod findings;
+pub mod limits;
 pub mod summary;
 
 /// `1536` → `1.5 KiB`.
