@@ -39,11 +39,7 @@ pub fn scan_paths(
     jobs: Option<usize>,
     walk_opts: WalkOptions,
 ) -> anyhow::Result<Report> {
-    let opts = ScanOptions {
-        fail_on,
-        limits,
-        ..ScanOptions::default()
-    };
+    let opts = ScanOptions { fail_on, limits };
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
