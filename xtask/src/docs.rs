@@ -1,6 +1,7 @@
-//! Generated documentation: one page per rule, the rule index and the JSON
-//! Schema of the report. The sources of truth are `modelvet_core::rules::all()`
-//! and the report types; these files are only ever written from them.
+//! Generated documentation: one page per rule, the rule index, the JSON
+//! Schema of the report and the table of limits (docs/limits.md). The
+//! sources of truth are `modelvet_core::rules::all()`, the report types and
+//! the limits tree; these files are only ever written from them.
 
 use anyhow::bail;
 use std::collections::BTreeMap;
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 const RULES_DIR: &str = "docs/rules";
 const SCHEMA_PATH: &str = "docs/report.schema.json";
+const LIMITS_PATH: &str = "docs/limits.md";
 
 /// The JSON Schema of [`modelvet_core::Report`], as committed.
 pub fn report_schema() -> String {
@@ -26,6 +28,10 @@ fn generated() -> BTreeMap<PathBuf, String> {
         modelvet_core::rules::render_index(),
     );
     files.insert(PathBuf::from(SCHEMA_PATH), report_schema());
+    files.insert(
+        PathBuf::from(LIMITS_PATH),
+        modelvet_core::limits::render_markdown(),
+    );
     files
 }
 

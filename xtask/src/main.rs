@@ -26,7 +26,7 @@ commands:
   serve [--port N]   set up the tools, then `trunk serve` the web app (default port 8080)
   test               set up the tools, then every check CI runs (cargo deny, fmt, clippy, tests,
                      wasm tests in headless Chromium, browser end to end, generated docs)
-  docs [--check]     regenerate docs/rules/*.md and docs/report.schema.json
+  docs [--check]     regenerate docs/rules/*.md, docs/report.schema.json, docs/limits.md
                      (--check: fail if they are out of date)
   deny               cargo deny check (licences, advisories, duplicate versions,
                      sources) with the RustSec snapshot of ../shared, offline;

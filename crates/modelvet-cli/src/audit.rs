@@ -13,8 +13,8 @@
 use crate::{write_stdout, OutputFormat, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use modelvet_core::card::{self, AuditOptions, CardAudit, IntendedUse, ItemStatus};
 use modelvet_core::hub::{
-    run_blocking, HttpRequest, HttpResponse, HubConfig, HubLimits, HubSession, RepoRef, Transport,
-    TransportError, DEFAULT_DEADLINE_MS, DEFAULT_ENDPOINT,
+    run_blocking, HttpRequest, HttpResponse, HubConfig, HubSession, RepoRef, Transport,
+    TransportError, DEFAULT_ENDPOINT,
 };
 use modelvet_core::{ReportBuilder, ScanOptions, Severity, Verdict};
 use std::fmt::Write as _;
@@ -47,10 +47,16 @@ pub struct AuditArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Seconds the whole audit may take; past it the audit is incomplete (exit 2).
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE_MS / 1000,
+    /// Seconds the whole audit may take; past it the audit is incomplete
+    /// (exit 2). Default: `hub.deadline_ms` of --limits, else 120.
+    #[arg(long, value_name = "SECS",
         value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    deadline: u64,
+    deadline: Option<u64>,
+    /// Limits file, JSON or TOML, in the shape of the report's
+    /// `settings.limits` and any subset of it (`hub` and `card` apply here;
+    /// see docs/limits.md).
+    #[arg(long, value_name = "FILE")]
+    limits: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -133,6 +139,14 @@ pub(crate) fn env_nonempty(name: &str) -> Option<String> {
 }
 
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
+    let mut limits = crate::limits::LimitArgs {
+        limits: args.limits.clone(),
+        ..crate::limits::LimitArgs::default()
+    }
+    .resolve()?;
+    if let Some(secs) = args.deadline {
+        limits.hub.deadline_ms = secs.saturating_mul(1000);
+    }
     let endpoint = args
         .endpoint
         .clone()
@@ -155,10 +169,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     let config = HubConfig {
         endpoint,
         token,
-        limits: HubLimits {
-            deadline_ms: args.deadline.saturating_mul(1000),
-            ..HubLimits::default()
-        },
+        limits: limits.hub.clone(),
     };
     let repo_id = target.repo_id.clone();
     let session = match HubSession::new(config, target) {
@@ -189,7 +200,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
         },
         now_unix: now,
         fail_on: args.fail_on,
-        ..AuditOptions::default()
+        yaml: limits.card.clone(),
     };
     let audit = card::audit(&snapshot, &opts);
     let code = match audit.verdict {

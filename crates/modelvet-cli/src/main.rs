@@ -4,6 +4,7 @@
 //! Every decision is made in `modelvet-core`.
 
 mod audit;
+mod limits;
 mod render;
 mod scan;
 mod verify;
@@ -88,6 +89,8 @@ struct ScanArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: limits::LimitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,7 +142,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 external_symlinks: args.external_symlinks,
                 max_stream_bytes: args.max_stream_bytes,
             };
-            let report = scan::scan_paths(&args.paths, args.fail_on, args.jobs, walk)?;
+            let limits = args.limits.resolve()?;
+            let report = scan::scan_paths(&args.paths, args.fail_on, limits, args.jobs, walk)?;
             let text = match args.format {
                 OutputFormat::Json => report.to_json_pretty() + "\n",
                 OutputFormat::Text => render::text(&report),

@@ -36,10 +36,11 @@ pub const MAX_JOBS: usize = 256;
 pub fn scan_paths(
     paths: &[PathBuf],
     fail_on: Severity,
+    limits: modelvet_core::Limits,
     jobs: Option<usize>,
     walk_opts: WalkOptions,
 ) -> anyhow::Result<Report> {
-    Ok(scan_and_hash(paths, fail_on, jobs, walk_opts, false)?.0)
+    Ok(scan_and_hash(paths, fail_on, limits, jobs, walk_opts, false)?.0)
 }
 
 /// What a scan hashed, for `verify`: every file listed (in listing order)
@@ -55,14 +56,12 @@ pub struct Hashed {
 pub fn scan_and_hash(
     paths: &[PathBuf],
     fail_on: Severity,
+    limits: modelvet_core::Limits,
     jobs: Option<usize>,
     walk_opts: WalkOptions,
     git_blob: bool,
 ) -> anyhow::Result<(Report, Hashed)> {
-    let opts = ScanOptions {
-        fail_on,
-        ..ScanOptions::default()
-    };
+    let opts = ScanOptions { fail_on, limits };
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)

@@ -81,6 +81,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<u8> {
     let (mut report, hashed) = crate::scan::scan_and_hash(
         std::slice::from_ref(&args.path),
         Severity::High,
+        modelvet_core::Limits::default(),
         args.jobs,
         walk,
         git_blob,

@@ -58,8 +58,32 @@ pub struct ArtifactReport {
 pub struct ScanError {
     /// Path of the artifact concerned.
     pub artifact: String,
+    /// What kind of error (`unscannable` when absent, as in older reports).
+    #[serde(default)]
+    pub kind: ErrorKind,
+    /// The limit that stopped the scan, by its path in `settings.limits`,
+    /// when `kind` is `limit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<crate::LimitId>,
     /// What went wrong.
     pub message: String,
+}
+
+/// What kind of [`ScanError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A limit stopped the scan (the error names it); raising the limit may
+    /// let the scan finish.
+    Limit,
+    /// Part of the artifact could not be scanned: malformed, truncated or
+    /// using a feature modelvet does not read.
+    #[default]
+    Unscannable,
+    /// The artifact or a directory could not be read at all.
+    Unreadable,
 }
 
 /// A whole report.
@@ -179,6 +203,8 @@ impl ReportBuilder {
             format: Some(Format::Unknown),
             errors: vec![ScanError {
                 artifact: path.to_owned(),
+                kind: ErrorKind::Unreadable,
+                limit: None,
                 message: message.into(),
             }],
             ..ArtifactScan::default()
@@ -190,6 +216,8 @@ impl ReportBuilder {
     pub fn add_error(&mut self, artifact: &str, message: impl Into<String>) {
         self.errors.push(ScanError {
             artifact: artifact.to_owned(),
+            kind: ErrorKind::Unreadable,
+            limit: None,
             message: message.into(),
         });
     }

@@ -5,10 +5,11 @@ use crate::format::{self, Format};
 use crate::formats;
 use crate::formats::archive::decompress::{Bounds, Cap, Stop};
 use crate::limits::Limits;
-use crate::report::ScanError;
+use crate::report::{ErrorKind, ScanError};
 use crate::rule::Rule;
 use crate::severity::Severity;
 use crate::source::{ByteSource, ReadError};
+use crate::LimitId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -192,7 +193,7 @@ struct Budget {
     /// Whether the host's heavy slot is held.
     heavy: bool,
     /// The budget that ended the scan, once one has.
-    spent: Option<&'static str>,
+    spent: Option<LimitId>,
 }
 
 impl<'o> ScanCtx<'o> {
@@ -235,7 +236,7 @@ impl<'o> ScanCtx<'o> {
         }
         if self.host.expired() {
             self.spend(
-                "scan.max_seconds",
+                crate::LimitId::ScanMaxSeconds,
                 u64::from(self.opts.limits.scan.max_seconds),
                 "",
             );
@@ -245,7 +246,7 @@ impl<'o> ScanCtx<'o> {
     }
 
     /// Stop the whole artifact's scan: `limit` is spent.
-    fn spend(&mut self, limit: &'static str, value: u64, what: &str) {
+    fn spend(&mut self, limit: LimitId, value: u64, what: &str) {
         if self.budget.spent.is_none() {
             self.budget.spent = Some(limit);
             let whole = "for this artifact (every level of nesting together)";
@@ -271,7 +272,7 @@ impl<'o> ScanCtx<'o> {
         if left < cap.bytes {
             cap = Cap {
                 bytes: left,
-                limit: "scan.max_inflated_bytes",
+                limit: Some(crate::LimitId::ScanMaxInflatedBytes),
                 value: limits.max_inflated_bytes,
             };
         }
@@ -279,7 +280,7 @@ impl<'o> ScanCtx<'o> {
         if room < cap.bytes {
             cap = Cap {
                 bytes: room,
-                limit: "scan.max_held_bytes",
+                limit: Some(crate::LimitId::ScanMaxHeldBytes),
                 value: limits.max_held_bytes,
             };
         }
@@ -307,20 +308,26 @@ impl<'o> ScanCtx<'o> {
     pub fn inflated(&mut self, bytes: u64, stop: Option<&Stop>, what: &str) {
         self.budget.inflated = self.budget.inflated.saturating_add(bytes);
         match stop {
-            Some(Stop::Cap(cap)) if cap.limit == "scan.max_inflated_bytes" => {
-                self.spend(cap.limit, cap.value, what);
-            }
-            Some(Stop::Cap(cap)) => self.limit_hit(cap.limit, cap.value, what),
+            Some(Stop::Cap(cap)) => match cap.limit {
+                Some(LimitId::ScanMaxInflatedBytes) => {
+                    self.spend(LimitId::ScanMaxInflatedBytes, cap.value, what);
+                }
+                Some(limit) => self.limit_hit(limit, cap.value, what),
+                None => self.error(format!(
+                    "a fixed bound ({}) reached {what}; the rest was not scanned",
+                    cap.value
+                )),
+            },
             Some(Stop::Expired) => {
                 let secs = u64::from(self.opts.limits.scan.max_seconds);
-                self.spend("scan.max_seconds", secs, what);
+                self.spend(crate::LimitId::ScanMaxSeconds, secs, what);
             }
             Some(Stop::DecoderMemory { needed, limit }) => {
                 let needs = needed.map_or_else(String::new, |n| {
                     format!(" (the stream declares a dictionary of {n} bytes)")
                 });
                 self.limit_hit(
-                    "archive.max_decoder_memory_bytes",
+                    crate::LimitId::ArchiveMaxDecoderMemoryBytes,
                     limit,
                     &format!("{what}{needs}"),
                 );
@@ -346,13 +353,21 @@ impl<'o> ScanCtx<'o> {
         }
         let max = self.opts.limits.scan.max_members;
         if self.budget.members >= max {
-            self.spend("scan.max_members", max, &format!("at member `{member}`"));
+            self.spend(
+                crate::LimitId::ScanMaxMembers,
+                max,
+                &format!("at member `{member}`"),
+            );
             return false;
         }
         self.budget.members = self.budget.members.saturating_add(1);
         let depth = self.opts.limits.scan.max_nesting;
         if self.members.len() >= depth as usize {
-            self.limit_hit("scan.max_nesting", depth, &format!("at member `{member}`"));
+            self.limit_hit(
+                crate::LimitId::ScanMaxNesting,
+                depth,
+                &format!("at member `{member}`"),
+            );
             return false;
         }
         true
@@ -418,25 +433,33 @@ impl<'o> ScanCtx<'o> {
 
     /// Record that part of the artifact could not be scanned.
     pub fn error(&mut self, message: impl Into<String>) {
+        self.push_error(ErrorKind::Unscannable, None, message.into());
+    }
+
+    fn push_error(&mut self, kind: ErrorKind, limit: Option<LimitId>, message: String) {
         if self.out.errors.len() >= self.opts.limits.scan.max_errors_per_artifact as usize {
             self.errors_dropped = self.errors_dropped.saturating_add(1);
             return;
         }
-        let mut message = message.into();
+        let mut message = message;
         if !self.members.is_empty() {
             message = format!("{}: {message}", self.members.join(": "));
         }
         self.out.errors.push(ScanError {
             artifact: self.artifact.clone(),
+            kind,
+            limit,
             message,
         });
     }
 
-    /// Record that the named limit stopped the scan (fail closed).
-    pub fn limit_hit(&mut self, limit: &str, value: impl std::fmt::Display, what: &str) {
-        self.error(format!(
-            "limit `{limit}` ({value}) reached {what}; the rest was not scanned"
-        ));
+    /// Record that the limit stopped the scan (fail closed).
+    pub fn limit_hit(&mut self, limit: LimitId, value: impl std::fmt::Display, what: &str) {
+        self.push_error(
+            ErrorKind::Limit,
+            Some(limit),
+            format!("limit `{limit}` ({value}) reached {what}; the rest was not scanned"),
+        );
     }
 
     /// Record a format-specific fact (merged into the artifact's `facts`).
@@ -502,6 +525,8 @@ impl<'o> ScanCtx<'o> {
         if self.errors_dropped > 0 {
             self.out.errors.push(ScanError {
                 artifact: self.artifact.clone(),
+                kind: ErrorKind::Limit,
+                limit: Some(LimitId::ScanMaxErrorsPerArtifact),
                 message: format!(
                     "{} more errors were not listed (limit `scan.max_errors_per_artifact`)",
                     self.errors_dropped

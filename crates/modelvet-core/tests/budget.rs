@@ -220,7 +220,7 @@ fn small_artifacts_never_ask_for_a_heavy_slot() {
 fn cap(bytes: u64) -> Cap {
     Cap {
         bytes,
-        limit: "test",
+        limit: None,
         value: bytes,
     }
 }

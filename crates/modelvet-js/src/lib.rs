@@ -8,6 +8,8 @@
 //! h.update(chunk1); h.update(chunk2);
 //! const hex = h.finalize();
 //! const report = JSON.parse(scan("model.safetensors", bytes, "high"));
+//! // Limits: any subset of the report's `settings.limits` (docs/limits.md).
+//! scan("model.pkl", bytes, "high", { pickle: { max_memo: 100000 } });
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -54,19 +56,56 @@ pub fn sha256(bytes: &[u8]) -> String {
 }
 
 /// Scan one file held in memory; returns the JSON report (see
-/// `docs/report.schema.json`). `fail_on` is a severity name (default `high`).
+/// `docs/report.schema.json`). `fail_on` is a severity name (default `high`);
+/// `limits` an object of the shape of the report's `settings.limits`, any
+/// subset of it (docs/limits.md). An unknown key or a value out of range is
+/// an error.
 #[wasm_bindgen]
-pub fn scan(path: &str, bytes: &[u8], fail_on: Option<String>) -> Result<String, String> {
-    let fail_on = match fail_on.as_deref() {
+pub fn scan(
+    path: &str,
+    bytes: &[u8],
+    fail_on: Option<String>,
+    limits: Option<js_sys::Object>,
+) -> Result<String, String> {
+    let limits = match limits {
+        None => None,
+        Some(obj) => Some(
+            js_sys::JSON::stringify(&obj)
+                .map(String::from)
+                .map_err(|_| "limits: not a JSON object".to_owned())?,
+        ),
+    };
+    scan_json(path, bytes, fail_on.as_deref(), limits.as_deref())
+}
+
+/// The default limits, as the JSON of `settings.limits`.
+#[wasm_bindgen(js_name = defaultLimits)]
+pub fn default_limits() -> String {
+    serde_json::to_string_pretty(&modelvet_core::Limits::default()).unwrap_or_default()
+}
+
+/// [`scan`] with the limits as JSON text.
+fn scan_json(
+    path: &str,
+    bytes: &[u8],
+    fail_on: Option<&str>,
+    limits: Option<&str>,
+) -> Result<String, String> {
+    let fail_on = match fail_on {
         None => Severity::High,
         Some(name) => name
             .parse()
             .map_err(|e: modelvet_core::severity::UnknownSeverity| e.to_string())?,
     };
-    let opts = ScanOptions {
+    let mut opts = ScanOptions {
         fail_on,
         ..ScanOptions::default()
     };
+    if let Some(text) = limits {
+        let doc: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("limits: {e}"))?;
+        opts.limits.apply_json(&doc).map_err(|e| e.to_string())?;
+    }
     let mut source = SliceSource::new(bytes);
     let scan = scan_artifact(path, &mut source, &opts);
     let mut report = ReportBuilder::new(opts);
@@ -101,7 +140,7 @@ mod tests {
 
     #[test]
     fn scan_returns_the_report() -> Result<(), String> {
-        let json = scan("x.safetensors", b"plain text", Some("medium".into()))?;
+        let json = scan_json("x.safetensors", b"plain text", Some("medium"), None)?;
         let report: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
         assert_eq!(report["verdict"], "fail");
         assert_eq!(report["artifacts"][0]["sha256"], sha256(b"plain text"));
@@ -113,7 +152,41 @@ mod tests {
 
     #[test]
     fn unknown_severity_is_an_error() {
-        let err = scan("a.bin", b"", Some("severe".into())).err();
+        let err = scan_json("a.bin", b"", Some("severe"), None).err();
         assert!(err.is_some_and(|e| e.contains("unknown severity")));
+    }
+
+    #[test]
+    fn partial_limits_apply_and_bad_ones_are_errors() -> Result<(), String> {
+        let limits = r#"{"scan": {"max_seconds": 7}, "pickle": {"max_memo": 9}}"#;
+        let json = scan_json("x.safetensors", b"plain text", None, Some(limits))?;
+        let report: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        assert_eq!(report["settings"]["limits"]["scan"]["max_seconds"], 7);
+        assert_eq!(report["settings"]["limits"]["pickle"]["max_memo"], 9);
+        assert_eq!(
+            report["settings"]["limits"]["pickle"]["max_stack"],
+            1_000_000
+        );
+        let defaults: serde_json::Value =
+            serde_json::from_str(&default_limits()).map_err(|e| e.to_string())?;
+        assert_eq!(defaults["scan"]["max_seconds"], 60);
+        for (bad, expected) in [
+            (
+                r#"{"scan": {"max_second": 7}}"#,
+                "unknown key `scan.max_second`",
+            ),
+            (
+                r#"{"scan": {"max_seconds": 0}}"#,
+                "`scan.max_seconds` must be between 1",
+            ),
+            (r#"{"scan": "#, "limits: EOF"),
+        ] {
+            let err = scan_json("a.bin", b"", None, Some(bad)).err();
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains(expected)),
+                "{bad}: {err:?}"
+            );
+        }
+        Ok(())
     }
 }

@@ -16,6 +16,7 @@ pub mod drop_zone;
 pub mod file_row;
 pub mod findings;
 pub mod job;
+pub mod limits;
 pub mod pool;
 pub mod state;
 pub mod summary;

@@ -43,6 +43,8 @@ struct Inner {
     next_id: RowId,
     queue: VecDeque<Job>,
     slots: Vec<Option<Slot>>,
+    /// The JSON of the limits each job is scanned with.
+    limits: String,
     notify: Rc<dyn Fn(Action)>,
 }
 
@@ -77,8 +79,14 @@ impl Pool {
             next_id: 0,
             queue: VecDeque::new(),
             slots: Vec::new(),
+            limits: serde_json::to_string(&modelvet_core::Limits::default()).unwrap_or_default(),
             notify,
         })))
+    }
+
+    /// Scan the files handed to workers from now on with `limits`.
+    pub fn set_limits(&self, limits: &modelvet_core::Limits) {
+        self.0.borrow_mut().limits = serde_json::to_string(limits).unwrap_or_default();
     }
 
     /// Queue `files`; returns the rows to add to the state (in order).
@@ -231,7 +239,7 @@ impl Inner {
             let Some(job) = self.queue.pop_front() else {
                 break;
             };
-            match post_job(&slot.worker, &job) {
+            match post_job(&slot.worker, &job, &self.limits) {
                 Ok(()) => {
                     slot.job = Some(job.id);
                     events.push(Action::Started(job.id));
@@ -250,7 +258,7 @@ fn action_for(msg: FromWorker) -> Option<Action> {
     (!matches!(msg, FromWorker::Ready)).then_some(Action::Worker(msg))
 }
 
-fn post_job(worker: &Worker, job: &Job) -> Result<(), String> {
+fn post_job(worker: &Worker, job: &Job, limits: &str) -> Result<(), String> {
     let obj = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| {
         js_sys::Reflect::set(&obj, &JsValue::from_str(k), v).map_err(|e| message_of(&e))
@@ -258,6 +266,7 @@ fn post_job(worker: &Worker, job: &Job) -> Result<(), String> {
     set(job::ID, &JsValue::from_f64(job.id as f64))?;
     set(job::PATH, &JsValue::from_str(&job.path))?;
     set(job::FILE, job.file.as_ref())?;
+    set(job::LIMITS, &JsValue::from_str(limits))?;
     worker.post_message(&obj).map_err(|e| message_of(&e))
 }
 

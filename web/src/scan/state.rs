@@ -147,6 +147,8 @@ pub struct State {
 /// workers say ([`FromWorker`], as they send it).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// The limits of the scans that start from now (the *Limits* setting).
+    SetLimits(Box<modelvet_core::Limits>),
     /// Files accepted for scanning.
     Add(Vec<NewFile>),
     /// A folder (or entry) could not be read while walking a drop.
@@ -284,6 +286,7 @@ impl State {
                 self.rows.clear();
                 self.walk_errors.clear();
             }
+            Action::SetLimits(limits) => self.options.limits = *limits,
         }
     }
 }

@@ -8,6 +8,7 @@
 use crate::browser::entries::Picked;
 use crate::scan::drop_zone::DropZone;
 use crate::scan::file_row::FileRow;
+use crate::scan::limits::LimitsSettings;
 use crate::scan::pool::{pool_size, Pool};
 use crate::scan::state::{Action, State};
 use crate::scan::summary::Summary;
@@ -65,6 +66,13 @@ pub fn ScanView(props: &ScanViewProps) -> Html {
         download_error,
     } = props.session.clone();
     let dispatcher = state.dispatcher();
+    let on_limits = {
+        let (pool, dispatcher) = (pool.clone(), dispatcher.clone());
+        Callback::from(move |limits: modelvet_core::Limits| {
+            pool.set_limits(&limits);
+            dispatcher.dispatch(Action::SetLimits(Box::new(limits)));
+        })
+    };
 
     let on_files = {
         let (pool, dispatcher) = (pool.clone(), dispatcher.clone());
@@ -111,6 +119,7 @@ pub fn ScanView(props: &ScanViewProps) -> Html {
     html! {
         <>
             <DropZone {on_files} {on_problem} />
+            <LimitsSettings on_apply={on_limits} />
             <div class="toolbar">
                 <button id="cancel" onclick={on_cancel} disabled={!busy}>{ "Cancel" }</button>
                 <button id="download" onclick={on_download} disabled={busy || !has_rows}>

@@ -16,6 +16,8 @@ pub mod job {
     pub const PATH: &str = "path";
     /// The `File` to hash and scan.
     pub const FILE: &str = "file";
+    /// The limits in force: the JSON of `settings.limits` (a string).
+    pub const LIMITS: &str = "limits";
 }
 
 /// What a worker tells the page.

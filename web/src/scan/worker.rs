@@ -64,6 +64,22 @@ async fn handle(data: &JsValue, options: &ScanOptions, post: &dyn Fn(&FromWorker
     let path = get(job::PATH)
         .and_then(|v| v.as_string())
         .unwrap_or_default();
+    // The page's limits (the JSON of `settings.limits`); a job without them
+    // is scanned with the defaults.
+    let mut options = options.clone();
+    if let Some(text) = get(job::LIMITS).and_then(|v| v.as_string()) {
+        match serde_json::from_str(&text) {
+            Ok(limits) => options.limits = limits,
+            Err(e) => {
+                post(&FromWorker::Failed {
+                    id,
+                    message: format!("the job's limits do not read: {e}"),
+                });
+                return;
+            }
+        }
+    }
+    let options = &options;
     let Some(blob) = get(job::FILE).and_then(|v| v.dyn_into::<Blob>().ok()) else {
         post(&FromWorker::Failed {
             id,

@@ -5,6 +5,7 @@ mod exit_codes;
 mod folders;
 mod jobs;
 mod json_report;
+mod limits;
 mod rules;
 mod schema;
 mod sha256;

@@ -128,3 +128,22 @@ fn broken_reports_do_not_validate() {
     bad_size["artifacts"][0]["size"] = (-1).into();
     assert!(!v.is_valid(&bad_size));
 }
+
+/// docs/limits.md is written by `cargo xtask docs` from the limits tree
+/// (`modelvet_core::limits::render_markdown`).
+#[test]
+fn committed_limits_page_is_up_to_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/limits.md");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = modelvet_core::limits::render_markdown();
+    for id in modelvet_core::LimitId::ALL {
+        assert!(
+            generated.contains(&format!("| `{}` |", id.path())),
+            "{id} is missing"
+        );
+    }
+    assert!(
+        committed == generated,
+        "docs/limits.md is out of date: run `cargo xtask docs` and commit it"
+    );
+}

@@ -210,7 +210,7 @@ fn alias_bomb_in_a_card_fails_closed() {
     assert!(
         a.incomplete
             .iter()
-            .any(|m| m.contains("card.yaml.max_nodes")),
+            .any(|m| m.contains("card.max_yaml_nodes")),
         "{:?}",
         a.incomplete
     );

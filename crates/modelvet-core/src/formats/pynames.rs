@@ -439,7 +439,7 @@ fn blob() -> &'static [u8] {
     BLOB.get_or_init(|| {
         let cap = Cap {
             bytes: MAX_INDEX_BYTES as u64,
-            limit: "pynames::MAX_INDEX_BYTES",
+            limit: None,
             value: MAX_INDEX_BYTES as u64,
         };
         let decoded = decompress::decode(Codec::Xz, &mut SliceSource::new(DATA), cap);

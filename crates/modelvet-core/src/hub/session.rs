@@ -29,18 +29,20 @@ use std::collections::{BTreeMap, HashMap};
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 
 /// Bounds on what a session fetches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default)]
 pub struct HubLimits {
-    /// Tree pages followed (50 entries each with `expand=true`).
+    /// Tree pages followed (50 entries each with `expand=true`). Default 40.
     pub max_tree_pages: u32,
-    /// Largest model-info or tree-page body read.
+    /// Largest model-info or tree-page body read. Default 16 MiB.
     pub max_json_bytes: u64,
-    /// Largest README read; longer cards are parsed up to this size.
+    /// Largest README read; longer cards are parsed up to this size. Default 1 MiB.
     pub max_readme_bytes: u64,
-    /// Largest config.json read.
+    /// Largest config.json read. Default 1 MiB.
     pub max_config_bytes: u64,
     /// Time the whole session may take, in milliseconds, measured by the
-    /// shell (see [`HubSession::tick`]).
+    /// shell (see [`HubSession::tick`]). Default 120,000 (two minutes).
     pub deadline_ms: u64,
 }
 

@@ -10,23 +10,25 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
 
-/// Bounds on front matter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Bounds on a model card's YAML front matter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default)]
 pub struct YamlLimits {
-    /// Largest front matter accepted, in bytes.
-    pub max_bytes: usize,
-    /// Nodes built, counting every node an alias copies.
-    pub max_nodes: u64,
-    /// Deepest nesting of sequences and mappings.
-    pub max_depth: usize,
+    /// Largest front matter accepted, in bytes. Default 256 KiB.
+    pub max_yaml_bytes: u64,
+    /// Nodes built, counting every node an alias copies. Default 100,000.
+    pub max_yaml_nodes: u64,
+    /// Deepest nesting of sequences and mappings. Default 64.
+    pub max_yaml_depth: u32,
 }
 
 impl Default for YamlLimits {
     fn default() -> Self {
         YamlLimits {
-            max_bytes: 256 * 1024,
-            max_nodes: 100_000,
-            max_depth: 64,
+            max_yaml_bytes: 256 * 1024,
+            max_yaml_nodes: 100_000,
+            max_yaml_depth: 64,
         }
     }
 }
@@ -48,8 +50,8 @@ pub enum YamlError {
     /// A named limit stopped the parser.
     #[error("front matter exceeds {limit} ({detail})")]
     Limit {
-        /// The limit's name, e.g. `card.yaml.max_nodes`.
-        limit: &'static str,
+        /// The limit, e.g. `card.max_yaml_nodes`.
+        limit: crate::limits::LimitId,
         /// What was seen.
         detail: String,
     },
@@ -97,12 +99,12 @@ struct Builder<'l> {
 impl Builder<'_> {
     fn count(&mut self, n: u64) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > self.limits.max_nodes {
+        if self.nodes > self.limits.max_yaml_nodes {
             return Err(YamlError::Limit {
-                limit: "card.yaml.max_nodes",
+                limit: crate::limits::LimitId::CardMaxYamlNodes,
                 detail: format!(
                     "more than {} nodes after alias expansion",
-                    self.limits.max_nodes
+                    self.limits.max_yaml_nodes
                 ),
             });
         }
@@ -145,10 +147,10 @@ impl Builder<'_> {
     }
 
     fn open(&mut self, frame: Frame) -> Result<(), YamlError> {
-        if self.stack.len() >= self.limits.max_depth {
+        if self.stack.len() >= self.limits.max_yaml_depth as usize {
             return Err(YamlError::Limit {
-                limit: "card.yaml.max_depth",
-                detail: format!("nesting deeper than {}", self.limits.max_depth),
+                limit: crate::limits::LimitId::CardMaxYamlDepth,
+                detail: format!("nesting deeper than {}", self.limits.max_yaml_depth),
             });
         }
         self.count(1)?;
@@ -214,10 +216,10 @@ fn scalar(text: &str, style: ScalarStyle, tagged_str: bool) -> Value {
 
 /// Parse `text` (the front matter between the `---` lines).
 pub fn parse(text: &str, limits: &YamlLimits) -> Result<YamlDoc, YamlError> {
-    if text.len() > limits.max_bytes {
+    if text.len() as u64 > limits.max_yaml_bytes {
         return Err(YamlError::Limit {
-            limit: "card.yaml.max_bytes",
-            detail: format!("{} bytes, limit {}", text.len(), limits.max_bytes),
+            limit: crate::limits::LimitId::CardMaxYamlBytes,
+            detail: format!("{} bytes, limit {}", text.len(), limits.max_yaml_bytes),
         });
     }
     let mut b = Builder {

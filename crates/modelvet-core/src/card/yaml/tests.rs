@@ -39,7 +39,9 @@ fn alias_bomb_hits_the_node_limit() {
         prev = n;
     }
     match p(&bomb) {
-        Err(YamlError::Limit { limit, .. }) => assert_eq!(limit, "card.yaml.max_nodes"),
+        Err(YamlError::Limit { limit, .. }) => {
+            assert_eq!(limit, crate::limits::LimitId::CardMaxYamlNodes)
+        }
         other => panic!("expected the node limit, got {other:?}"),
     }
     // A few aliases are fine.
@@ -53,7 +55,7 @@ fn depth_size_and_syntax_errors() {
     assert!(matches!(
         p(&deep),
         Err(YamlError::Limit {
-            limit: "card.yaml.max_depth",
+            limit: crate::limits::LimitId::CardMaxYamlDepth,
             ..
         })
     ));
@@ -61,7 +63,7 @@ fn depth_size_and_syntax_errors() {
     assert!(matches!(
         p(&big),
         Err(YamlError::Limit {
-            limit: "card.yaml.max_bytes",
+            limit: crate::limits::LimitId::CardMaxYamlBytes,
             ..
         })
     ));

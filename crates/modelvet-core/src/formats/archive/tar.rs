@@ -108,7 +108,7 @@ pub fn read_entries(
             }
             b'0' | 0 | b'7' => {
                 if entries.len() as u64 >= max {
-                    ctx.limit_hit("archive.max_entries", max, "in a tar archive");
+                    ctx.limit_hit(crate::LimitId::ArchiveMaxEntries, max, "in a tar archive");
                     break;
                 }
                 entries.push(TarEntry {

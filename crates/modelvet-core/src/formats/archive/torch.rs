@@ -114,7 +114,11 @@ pub fn walk_legacy_tar_member(
     let mut pickles = 0u64;
     while at < len {
         if pickles >= max {
-            ctx.limit_hit("archive.max_entries", max, &format!("in `{member}`"));
+            ctx.limit_hit(
+                crate::LimitId::ArchiveMaxEntries,
+                max,
+                &format!("in `{member}`"),
+            );
             break;
         }
         let mut w = crate::source::Window::new(src, at, len - at);

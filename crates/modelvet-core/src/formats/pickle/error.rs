@@ -11,7 +11,7 @@ pub enum Halt {
     /// The stream ended inside an opcode.
     Truncated(String),
     /// A named limit was reached (`pickle.max_ops`, ...), with its value.
-    Limit(&'static str, u64),
+    Limit(crate::LimitId, u64),
     /// The byte source failed.
     Read(ReadError),
 }

@@ -185,7 +185,10 @@ impl Machine<'_> {
         let offset = input.pos();
         self.last_op = offset;
         if self.ops >= self.limits.max_ops {
-            return Err(Halt::Limit("pickle.max_ops", self.limits.max_ops));
+            return Err(Halt::Limit(
+                crate::LimitId::PickleMaxOps,
+                self.limits.max_ops,
+            ));
         }
         self.ops = self.ops.saturating_add(1);
         self.last_opcode = None;

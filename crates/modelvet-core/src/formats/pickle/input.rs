@@ -253,7 +253,7 @@ impl<'a> Input<'a> {
     /// the rest. `max` is the named limit.
     pub fn blob(&mut self, len: u64, max: u64, what: &str) -> Result<Vec<u8>, Halt> {
         if len > max {
-            return Err(Halt::Limit("pickle.max_bytes_arg", max));
+            return Err(Halt::Limit(crate::LimitId::PickleMaxBytesArg, max));
         }
         if len > self.remaining() {
             return Err(Halt::Truncated(what.to_owned()));
@@ -315,7 +315,7 @@ impl<'a> Input<'a> {
             if part.len() > room {
                 return Err((
                     room.saturating_add(1),
-                    Halt::Limit("pickle.max_bytes_arg", max),
+                    Halt::Limit(crate::LimitId::PickleMaxBytesArg, max),
                 ));
             }
             len = len.saturating_add(part.len() as u64);

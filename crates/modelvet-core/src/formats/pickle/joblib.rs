@@ -184,7 +184,10 @@ pub fn build(
     if dt.object {
         let max = m.limits.max_nested_pickles;
         if m.nested >= max {
-            return Err(Halt::Limit("pickle.max_nested_pickles", u64::from(max)));
+            return Err(Halt::Limit(
+                crate::LimitId::PickleMaxNestedPickles,
+                u64::from(max),
+            ));
         }
         let start = input.file_pos();
         let saved = input.detach()?;

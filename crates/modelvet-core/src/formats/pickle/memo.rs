@@ -35,7 +35,7 @@ impl Memo {
     pub fn put(&mut self, idx: u64, v: Val, max: u64) -> Result<(), Halt> {
         let exists = self.get(idx).is_some();
         if !exists && self.len >= max {
-            return Err(Halt::Limit("pickle.max_memo", max));
+            return Err(Halt::Limit(crate::LimitId::PickleMaxMemo, max));
         }
         if !exists {
             self.len = self.len.saturating_add(1);

@@ -187,7 +187,7 @@ fn trial(head: &[u8], len: u64, max_ops: u64) -> Trial {
     match result {
         Ok(()) => Trial::Stop { ops, imports },
         Err(error::Halt::Truncated(_)) if src.cut => Trial::Cut { ops, imports },
-        Err(error::Halt::Limit("pickle.max_ops", _)) => Trial::Budget,
+        Err(error::Halt::Limit(crate::LimitId::PickleMaxOps, _)) => Trial::Budget,
         Err(_) => Trial::Fails { imports },
     }
 }

@@ -73,7 +73,7 @@ pub fn scan_stream(
         }
         if summary.pickles >= limits.max_pickles {
             ctx.limit_hit(
-                "pickle.max_pickles",
+                crate::LimitId::PickleMaxPickles,
                 limits.max_pickles,
                 &format!("at byte {pos}"),
             );
@@ -227,7 +227,7 @@ impl Resync {
                 if !self.reported {
                     self.reported = true;
                     ctx.limit_hit(
-                        "pickle.max_resync_bytes",
+                        crate::LimitId::PickleMaxResyncBytes,
                         self.limits.max_resync_bytes,
                         &format!("at byte {at}; only protocol 2+ headers were looked for after it"),
                     );
@@ -246,7 +246,7 @@ impl Resync {
             });
             let runs = match result {
                 Ok(_) => machine.ops >= 3,
-                Err(Halt::Limit("pickle.max_ops", _)) => true,
+                Err(Halt::Limit(crate::LimitId::PickleMaxOps, _)) => true,
                 Err(Halt::Read(e)) => return Err(Halt::Read(e)),
                 Err(_) => false,
             };

@@ -316,7 +316,10 @@ impl<'l> Machine<'l> {
     pub(super) fn push(&mut self, v: Val) -> Result<(), Halt> {
         let held = self.stack.len().saturating_add(self.below) as u64;
         if held >= self.limits.max_stack {
-            return Err(Halt::Limit("pickle.max_stack", self.limits.max_stack));
+            return Err(Halt::Limit(
+                crate::LimitId::PickleMaxStack,
+                self.limits.max_stack,
+            ));
         }
         self.stack.push(v);
         Ok(())
@@ -352,7 +355,7 @@ impl<'l> Machine<'l> {
     pub(super) fn mark(&mut self) -> Result<(), Halt> {
         if self.metastack.len() as u64 >= u64::from(self.limits.max_nesting) {
             return Err(Halt::Limit(
-                "pickle.max_nesting",
+                crate::LimitId::PickleMaxNesting,
                 u64::from(self.limits.max_nesting),
             ));
         }
@@ -386,7 +389,7 @@ impl<'l> Machine<'l> {
     pub(super) fn event(&mut self, e: Event) -> Result<(), Halt> {
         if self.events.len() as u64 >= u64::from(self.limits.max_findings) {
             return Err(Halt::Limit(
-                "pickle.max_findings",
+                crate::LimitId::PickleMaxFindings,
                 u64::from(self.limits.max_findings),
             ));
         }

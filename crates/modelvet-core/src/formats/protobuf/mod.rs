@@ -327,7 +327,7 @@ impl Reader<'_> {
     ) -> Walk<Option<Field>> {
         if self.fields_read >= max_fields {
             ctx.limit_hit(
-                "graphs.max_proto_fields",
+                crate::LimitId::GraphsMaxProtoFields,
                 max_fields,
                 &format!("at byte {cursor}"),
             );

@@ -21,7 +21,11 @@ pub fn scan_json(bytes: &[u8], name: &str, ctx: &mut ScanCtx<'_>) {
     let value = match json::parse_python(bytes, max_nodes) {
         Ok(v) => v,
         Err(JsonError::TooManyNodes) => {
-            ctx.limit_hit("repo.max_json_nodes", max_nodes, "in the JSON document");
+            ctx.limit_hit(
+                crate::LimitId::RepoMaxJsonNodes,
+                max_nodes,
+                "in the JSON document",
+            );
             return;
         }
         Err(e @ JsonError::TooDeep) => {
@@ -152,7 +156,7 @@ fn chat_templates(v: &Json, ctx: &mut ScanCtx<'_>) {
     let check = |text: &str, pointer: String, ctx: &mut ScanCtx<'_>| {
         if text.len() as u64 > max {
             ctx.limit_hit(
-                "tensors.max_template_bytes",
+                crate::LimitId::TensorsMaxTemplateBytes,
                 max,
                 &format!("by the chat template at {pointer}"),
             );

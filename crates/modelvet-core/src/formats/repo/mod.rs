@@ -131,7 +131,7 @@ fn read_text(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<String, 
     let bytes = read_window(src, 0, max)?;
     if src.len() > max {
         ctx.limit_hit(
-            "repo.max_text_bytes",
+            crate::LimitId::RepoMaxTextBytes,
             max,
             &format!("in a {}-byte file", src.len()),
         );
@@ -147,7 +147,7 @@ fn read_json(
     let max = ctx.limits().repo.max_json_bytes;
     if src.len() > max {
         ctx.limit_hit(
-            "repo.max_json_bytes",
+            crate::LimitId::RepoMaxJsonBytes,
             max,
             &format!("by a {}-byte JSON file", src.len()),
         );

@@ -23,7 +23,7 @@ pub fn scan(bytes: &[u8], ctx: &mut ScanCtx<'_>) {
         Ok(v) => v,
         Err(JsonError::TooManyNodes) => {
             ctx.limit_hit(
-                "repo.max_json_nodes",
+                crate::LimitId::RepoMaxJsonNodes,
                 limits.max_json_nodes,
                 "in the notebook",
             );
@@ -67,7 +67,7 @@ pub fn scan(bytes: &[u8], ctx: &mut ScanCtx<'_>) {
         code_cells = code_cells.saturating_add(1);
         if code_cells > limits.max_notebook_cells {
             ctx.limit_hit(
-                "repo.max_notebook_cells",
+                crate::LimitId::RepoMaxNotebookCells,
                 limits.max_notebook_cells,
                 "in the notebook",
             );

@@ -185,7 +185,11 @@ impl Parser<'_, '_, '_> {
             .map_or(u64::MAX, |c| c.limits().tensors.max_msgpack_items);
         if self.items > max {
             if let Some(ctx) = self.ctx.as_deref_mut() {
-                ctx.limit_hit("tensors.max_msgpack_items", max, "in the msgpack document");
+                ctx.limit_hit(
+                    crate::LimitId::TensorsMaxMsgpackItems,
+                    max,
+                    "in the msgpack document",
+                );
             }
             return Err(Stop::Limit);
         }
@@ -220,7 +224,7 @@ impl Parser<'_, '_, '_> {
         if depth > max_depth {
             if let Some(ctx) = self.ctx.as_deref_mut() {
                 ctx.limit_hit(
-                    "tensors.max_msgpack_depth",
+                    crate::LimitId::TensorsMaxMsgpackDepth,
                     max_depth,
                     &format!("at `{path}`"),
                 );

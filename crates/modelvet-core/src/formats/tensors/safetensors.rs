@@ -125,7 +125,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         };
         ctx.fact("safetensors.reference_loader", verdict);
         ctx.limit_hit(
-            "tensors.max_safetensors_header",
+            crate::LimitId::TensorsMaxSafetensorsHeader,
             max,
             &format!("by the declared header length {header_len}"),
         );
@@ -227,7 +227,7 @@ fn read_header(
         Ok(v) => v,
         Err(JsonError::TooManyNodes) => {
             ctx.limit_hit(
-                "tensors.max_json_nodes",
+                crate::LimitId::TensorsMaxJsonNodes,
                 max_nodes,
                 "in the safetensors header",
             );
@@ -266,7 +266,7 @@ fn read_header(
         }
         if reading.tensors.len() as u64 >= max_tensors {
             ctx.limit_hit(
-                "tensors.max_tensors",
+                crate::LimitId::TensorsMaxTensors,
                 max_tensors,
                 "in the safetensors header",
             );

@@ -235,7 +235,7 @@ pub fn scan(src: &mut dyn ByteSource, ctx: &mut ScanCtx<'_>) -> Result<(), ReadE
         Err(Fail::Read(e)) => Err(e),
         Err(Fail::Budget) => {
             ctx.limit_hit(
-                "tensors.max_tflite_bytes",
+                crate::LimitId::TensorsMaxTfliteBytes,
                 budget,
                 "while reading the flatbuffer",
             );
@@ -265,7 +265,7 @@ fn read_model(fb: &mut Flatbuffer<'_>, ctx: &mut ScanCtx<'_>) -> Result<(), Fail
     if let Some((start, n)) = fb.vector(model, 1, 4)? {
         if n > max_items {
             ctx.limit_hit(
-                "tensors.max_tflite_items",
+                crate::LimitId::TensorsMaxTfliteItems,
                 max_items,
                 &format!("by {n} operator codes"),
             );
@@ -298,7 +298,7 @@ fn read_model(fb: &mut Flatbuffer<'_>, ctx: &mut ScanCtx<'_>) -> Result<(), Fail
             operators = operators.saturating_add(count);
             if operators > max_items {
                 ctx.limit_hit(
-                    "tensors.max_tflite_items",
+                    crate::LimitId::TensorsMaxTfliteItems,
                     max_items,
                     &format!("by {operators} operators"),
                 );

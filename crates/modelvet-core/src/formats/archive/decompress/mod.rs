@@ -57,8 +57,9 @@ impl Codec {
 pub struct Cap {
     /// Most bytes of output.
     pub bytes: u64,
-    /// Name of the limit (`archive.max_member_bytes`, ...).
-    pub limit: &'static str,
+    /// The limit (`archive.max_member_bytes`, ...); `None` for a bound of
+    /// modelvet's own data (the committed name index).
+    pub limit: Option<crate::LimitId>,
     /// The limit's configured value, for the message.
     pub value: u64,
 }

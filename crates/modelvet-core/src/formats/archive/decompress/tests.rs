@@ -3,7 +3,7 @@ use crate::source::SliceSource;
 
 const BIG: Cap = Cap {
     bytes: 1 << 30,
-    limit: "test",
+    limit: None,
     value: 1,
 };
 

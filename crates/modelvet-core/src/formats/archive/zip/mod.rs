@@ -227,7 +227,7 @@ pub fn parse_directory(
     };
     if end.cd_size > limits.max_directory_bytes {
         ctx.limit_hit(
-            "archive.max_directory_bytes",
+            crate::LimitId::ArchiveMaxDirectoryBytes,
             limits.max_directory_bytes,
             &format!("at a central directory of {} bytes", end.cd_size),
         );
@@ -241,7 +241,7 @@ pub fn parse_directory(
     while at < cd.len() {
         if entries.len() as u64 >= limits.max_entries {
             ctx.limit_hit(
-                "archive.max_entries",
+                crate::LimitId::ArchiveMaxEntries,
                 limits.max_entries,
                 "in the central directory",
             );
@@ -570,7 +570,7 @@ pub fn member_data(
             .min(src.len().saturating_sub(entry.data_offset));
         if materialize && len > limits.max_member_bytes {
             ctx.limit_hit(
-                "archive.max_member_bytes",
+                crate::LimitId::ArchiveMaxMemberBytes,
                 limits.max_member_bytes,
                 &format!("at member `{}`", entry.name),
             );
@@ -612,20 +612,20 @@ pub fn member_cap(limits: &super::ArchiveLimits, compressed: u64, budget: u64) -
     let ratio = compressed.saturating_mul(limits.max_ratio).max(1 << 20);
     let mut cap = Cap {
         bytes: limits.max_member_bytes,
-        limit: "archive.max_member_bytes",
+        limit: Some(crate::LimitId::ArchiveMaxMemberBytes),
         value: limits.max_member_bytes,
     };
     if ratio < cap.bytes {
         cap = Cap {
             bytes: ratio,
-            limit: "archive.max_ratio",
+            limit: Some(crate::LimitId::ArchiveMaxRatio),
             value: limits.max_ratio,
         };
     }
     if budget < cap.bytes {
         cap = Cap {
             bytes: budget,
-            limit: "archive.max_total_bytes",
+            limit: Some(crate::LimitId::ArchiveMaxTotalBytes),
             value: limits.max_total_bytes,
         };
     }

@@ -97,7 +97,7 @@ impl File<'_> {
             let total: u64 = self.heaps.values().map(|h| h.len() as u64).sum();
             if total.saturating_add(size) > self.limits.max_hdf5_attribute_bytes {
                 return Err(H5Error::Limit(
-                    "graphs.max_hdf5_attribute_bytes",
+                    crate::LimitId::GraphsMaxHdf5AttributeBytes,
                     self.limits.max_hdf5_attribute_bytes,
                     format!("reading the global heap collection at byte {addr}"),
                 ));
@@ -139,7 +139,7 @@ fn checked_total(
         .ok_or_else(|| bad(at, "attribute size overflows"))?;
     if total > limits.max_hdf5_attribute_bytes {
         return Err(H5Error::Limit(
-            "graphs.max_hdf5_attribute_bytes",
+            crate::LimitId::GraphsMaxHdf5AttributeBytes,
             limits.max_hdf5_attribute_bytes,
             format!("in the attribute at byte {at}"),
         ));

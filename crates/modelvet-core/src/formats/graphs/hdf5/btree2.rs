@@ -68,7 +68,7 @@ impl File<'_> {
         self.heap_blocks = self.heap_blocks.saturating_add(1);
         if self.heap_blocks > self.limits.max_hdf5_heap_blocks {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_heap_blocks",
+                crate::LimitId::GraphsMaxHdf5HeapBlocks,
                 self.limits.max_hdf5_heap_blocks,
                 format!("at the dense storage block at byte {at}"),
             ));
@@ -81,7 +81,7 @@ impl File<'_> {
         self.heap_objects = self.heap_objects.saturating_add(n);
         if self.heap_objects > self.limits.max_hdf5_heap_objects {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_heap_objects",
+                crate::LimitId::GraphsMaxHdf5HeapObjects,
                 self.limits.max_hdf5_heap_objects,
                 format!("in the B-tree node at byte {at}"),
             ));
@@ -136,7 +136,7 @@ impl File<'_> {
         }
         if u32::from(depth) > self.limits.max_hdf5_heap_depth {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_heap_depth",
+                crate::LimitId::GraphsMaxHdf5HeapDepth,
                 u64::from(self.limits.max_hdf5_heap_depth),
                 format!("in the version 2 B-tree at byte {addr} of depth {depth}"),
             ));

@@ -40,7 +40,7 @@ pub enum H5Error {
     /// The structures are invalid (a finding).
     Malformed(u64, String),
     /// A named limit stopped the reader (an error).
-    Limit(&'static str, u64, String),
+    Limit(crate::LimitId, u64, String),
     /// A valid feature this reader does not implement (an error).
     Unsupported(String),
     /// The source failed.
@@ -286,7 +286,7 @@ impl<'s> File<'s> {
     fn window(&mut self, at: u64, len: u64, what: &str) -> Result<Vec<u8>, H5Error> {
         if len > self.limits.max_hdf5_attribute_bytes {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_attribute_bytes",
+                crate::LimitId::GraphsMaxHdf5AttributeBytes,
                 self.limits.max_hdf5_attribute_bytes,
                 format!("reading {what} of {len} bytes at byte {at}"),
             ));
@@ -473,7 +473,7 @@ impl<'s> File<'s> {
     ) -> Result<(), H5Error> {
         if out.len() >= self.limits.max_hdf5_messages as usize {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_messages",
+                crate::LimitId::GraphsMaxHdf5Messages,
                 u64::from(self.limits.max_hdf5_messages),
                 format!("in the object header at byte {at}"),
             ));
@@ -484,7 +484,7 @@ impl<'s> File<'s> {
         self.header_bytes = self.header_bytes.saturating_add(data.len() as u64);
         if self.header_bytes > self.limits.max_hdf5_attribute_bytes {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_attribute_bytes",
+                crate::LimitId::GraphsMaxHdf5AttributeBytes,
                 self.limits.max_hdf5_attribute_bytes,
                 format!("in the messages of the object header at byte {at}"),
             ));
@@ -493,7 +493,7 @@ impl<'s> File<'s> {
             *continuations = continuations.saturating_add(1);
             if *continuations > self.limits.max_hdf5_continuations {
                 return Err(H5Error::Limit(
-                    "graphs.max_hdf5_continuations",
+                    crate::LimitId::GraphsMaxHdf5Continuations,
                     u64::from(self.limits.max_hdf5_continuations),
                     format!("in the object header at byte {at}"),
                 ));

@@ -58,7 +58,7 @@ impl File<'_> {
             tree.objects = tree.objects.saturating_add(1);
             if tree.objects > self.limits.max_hdf5_objects {
                 return Err(H5Error::Limit(
-                    "graphs.max_hdf5_objects",
+                    crate::LimitId::GraphsMaxHdf5Objects,
                     self.limits.max_hdf5_objects,
                     format!("at object `{path}`"),
                 ));
@@ -144,7 +144,7 @@ impl File<'_> {
             tree.objects = tree.objects.saturating_add(1);
             if tree.objects > self.limits.max_hdf5_objects {
                 return Err(H5Error::Limit(
-                    "graphs.max_hdf5_objects",
+                    crate::LimitId::GraphsMaxHdf5Objects,
                     self.limits.max_hdf5_objects,
                     "in a group B-tree".into(),
                 ));

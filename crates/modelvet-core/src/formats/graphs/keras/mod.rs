@@ -239,7 +239,7 @@ pub fn analyze_json(
         Ok(value) => analyze_value(ctx, &value, origin, summary),
         Err(JsonError::TooManyNodes) => {
             let what = format!("in {}", origin.label);
-            ctx.limit_hit("graphs.max_json_nodes", max_nodes, &what);
+            ctx.limit_hit(crate::LimitId::GraphsMaxJsonNodes, max_nodes, &what);
             let f = ctx.finding(
                 &KERAS_MALFORMED_CONFIG,
                 origin.at(""),
@@ -362,7 +362,8 @@ impl Walker<'_, '_> {
                     self.limit_hit = true;
                     let max = self.limits.max_config_depth;
                     let what = format!("in {} at {}", self.origin.label, self.pointer(at));
-                    self.ctx.limit_hit("graphs.max_config_depth", max, &what);
+                    self.ctx
+                        .limit_hit(crate::LimitId::GraphsMaxConfigDepth, max, &what);
                 }
                 continue;
             }
@@ -741,7 +742,11 @@ pub fn scan_archive(
     let mut summary = ConfigSummary::default();
     if let Some(entry) = dir.find("metadata.json") {
         if entry.size > max_json {
-            ctx.limit_hit("graphs.max_json_bytes", max_json, "in metadata.json");
+            ctx.limit_hit(
+                crate::LimitId::GraphsMaxJsonBytes,
+                max_json,
+                "in metadata.json",
+            );
         } else if let Some(member) = zip::read_member(src, entry, ctx)? {
             let max_nodes = ctx.limits().graphs.max_json_nodes;
             if let Ok(meta) = jsonr::parse_python(member.bytes(), max_nodes) {
@@ -757,7 +762,11 @@ pub fn scan_archive(
     }
     match dir.find("config.json") {
         Some(entry) if entry.size > max_json => {
-            ctx.limit_hit("graphs.max_json_bytes", max_json, "in config.json");
+            ctx.limit_hit(
+                crate::LimitId::GraphsMaxJsonBytes,
+                max_json,
+                "in config.json",
+            );
         }
         Some(entry) => {
             if let Some(member) = zip::read_member(src, entry, ctx)? {

@@ -237,8 +237,11 @@ impl Scanner<'_, '_, '_> {
     fn graph(&mut self, span: Span, path: &str, depth: u32) -> Walk {
         if depth > self.limits.max_graph_depth {
             let max = self.limits.max_graph_depth;
-            self.ctx
-                .limit_hit("graphs.max_graph_depth", max, &format!("at {path}"));
+            self.ctx.limit_hit(
+                crate::LimitId::GraphsMaxGraphDepth,
+                max,
+                &format!("at {path}"),
+            );
             return Err(Stop::Limit);
         }
         let mut cursor = span.start;
@@ -274,7 +277,7 @@ impl Scanner<'_, '_, '_> {
         if self.nodes > self.limits.max_nodes {
             let max = self.limits.max_nodes;
             self.ctx
-                .limit_hit("graphs.max_nodes", max, &format!("at {path}"));
+                .limit_hit(crate::LimitId::GraphsMaxNodes, max, &format!("at {path}"));
             return Err(Stop::Limit);
         }
         let mut cursor = span.start;

@@ -284,7 +284,7 @@ impl Scanner<'_, '_, '_> {
         if span.len() > self.limits.max_json_bytes {
             let max = self.limits.max_json_bytes;
             self.ctx.limit_hit(
-                "graphs.max_json_bytes",
+                crate::LimitId::GraphsMaxJsonBytes,
                 max,
                 &format!("at {label} ({} bytes)", span.len()),
             );
@@ -363,8 +363,11 @@ impl Scanner<'_, '_, '_> {
             self.nodes = self.nodes.saturating_add(1);
             if self.nodes > self.limits.max_nodes {
                 let max = self.limits.max_nodes;
-                self.ctx
-                    .limit_hit("graphs.max_nodes", max, &format!("at {path}/node[{i}]"));
+                self.ctx.limit_hit(
+                    crate::LimitId::GraphsMaxNodes,
+                    max,
+                    &format!("at {path}/node[{i}]"),
+                );
                 return Err(Stop::Limit);
             }
             let node = self.node(*span)?;

@@ -145,7 +145,7 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<u64, Stop> {
     }
     if kv_count > limits.max_gguf_kv {
         p.ctx.limit_hit(
-            "tensors.max_gguf_kv",
+            crate::LimitId::TensorsMaxGgufKv,
             limits.max_gguf_kv,
             &format!("by the header ({kv_count} metadata entries)"),
         );
@@ -153,7 +153,7 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<u64, Stop> {
     }
     if tensor_count > limits.max_tensors {
         p.ctx.limit_hit(
-            "tensors.max_tensors",
+            crate::LimitId::TensorsMaxTensors,
             limits.max_tensors,
             &format!("by the header ({tensor_count} tensors)"),
         );
@@ -183,7 +183,7 @@ fn parse(p: &mut Parser<'_, '_, '_>) -> Result<u64, Stop> {
                 Value::Str(s) => templates.push((key.clone(), s.clone())),
                 Value::LongStr(n) => {
                     p.ctx.limit_hit(
-                        "tensors.max_template_bytes",
+                        crate::LimitId::TensorsMaxTemplateBytes,
                         limits.max_template_bytes,
                         &format!("by `{key}` ({n} bytes)"),
                     );

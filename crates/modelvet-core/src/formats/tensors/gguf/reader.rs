@@ -128,7 +128,7 @@ impl Parser<'_, '_, '_> {
                 ));
             }
             self.ctx.limit_hit(
-                "tensors.max_gguf_string",
+                crate::LimitId::TensorsMaxGgufString,
                 max,
                 &format!("by {what} at offset {at}"),
             );
@@ -214,7 +214,7 @@ impl Parser<'_, '_, '_> {
         let limits = self.ctx.limits().tensors.clone();
         if depth >= limits.max_gguf_array_depth {
             self.ctx.limit_hit(
-                "tensors.max_gguf_array_depth",
+                crate::LimitId::TensorsMaxGgufArrayDepth,
                 limits.max_gguf_array_depth,
                 &format!("in `{key}`"),
             );
@@ -244,7 +244,7 @@ impl Parser<'_, '_, '_> {
         }
         if n > limits.max_gguf_array {
             self.ctx.limit_hit(
-                "tensors.max_gguf_array",
+                crate::LimitId::TensorsMaxGgufArray,
                 limits.max_gguf_array,
                 &format!("by `{key}` ({n} elements)"),
             );

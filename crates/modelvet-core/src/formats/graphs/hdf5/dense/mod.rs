@@ -99,7 +99,7 @@ impl File<'_> {
         *kept = kept.saturating_add(data.len() as u64);
         if *kept > self.limits.max_hdf5_attribute_bytes {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_attribute_bytes",
+                crate::LimitId::GraphsMaxHdf5AttributeBytes,
                 self.limits.max_hdf5_attribute_bytes,
                 format!("in the dense storage messages read up to byte {at}"),
             ));

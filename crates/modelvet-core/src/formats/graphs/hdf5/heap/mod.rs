@@ -195,7 +195,7 @@ impl File<'_> {
     fn check_object_size(&self, len: u64, at: u64) -> Result<(), H5Error> {
         if len > self.limits.max_hdf5_heap_object_bytes {
             return Err(H5Error::Limit(
-                "graphs.max_hdf5_heap_object_bytes",
+                crate::LimitId::GraphsMaxHdf5HeapObjectBytes,
                 self.limits.max_hdf5_heap_object_bytes,
                 format!("reading a heap object of {len} bytes of the fractal heap at byte {at}"),
             ));
@@ -325,7 +325,7 @@ impl File<'_> {
             self.visit_heap_block(addr)?;
             if depth > self.limits.max_hdf5_heap_depth {
                 return Err(H5Error::Limit(
-                    "graphs.max_hdf5_heap_depth",
+                    crate::LimitId::GraphsMaxHdf5HeapDepth,
                     u64::from(self.limits.max_hdf5_heap_depth),
                     format!("at the fractal heap indirect block at byte {addr}"),
                 ));

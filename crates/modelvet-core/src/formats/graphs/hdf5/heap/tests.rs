@@ -147,7 +147,7 @@ fn heap_depth_and_block_limits_fail_closed() {
     let Err(H5Error::Limit(name, ..)) = read(&h, &limits, &id) else {
         panic!()
     };
-    assert_eq!(name, "graphs.max_hdf5_heap_depth");
+    assert_eq!(name.path(), "graphs.max_hdf5_heap_depth");
     let limits = GraphLimits {
         max_hdf5_heap_blocks: 3,
         ..GraphLimits::default()
@@ -155,7 +155,7 @@ fn heap_depth_and_block_limits_fail_closed() {
     let Err(H5Error::Limit(name, ..)) = read(&h, &limits, &id) else {
         panic!()
     };
-    assert_eq!(name, "graphs.max_hdf5_heap_blocks");
+    assert_eq!(name.path(), "graphs.max_hdf5_heap_blocks");
     let limits = GraphLimits {
         max_hdf5_heap_object_bytes: 12,
         ..GraphLimits::default()
@@ -163,7 +163,7 @@ fn heap_depth_and_block_limits_fail_closed() {
     let Err(H5Error::Limit(name, ..)) = read(&h, &limits, &managed(15, 13)) else {
         panic!()
     };
-    assert_eq!(name, "graphs.max_hdf5_heap_object_bytes");
+    assert_eq!(name.path(), "graphs.max_hdf5_heap_object_bytes");
 }
 
 #[test]
