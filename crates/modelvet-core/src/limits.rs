@@ -192,6 +192,7 @@ limit_ids! {
     ArchiveMaxRatio => archive.max_ratio: u64, min 0;
     ArchiveCrcCheckMaxBytes => archive.crc_check_max_bytes: u64, min 0;
     ArchiveMaxDecoderMemoryBytes => archive.max_decoder_memory_bytes: u64, min 0;
+    ArchiveMaxTarMetaBytes => archive.max_tar_meta_bytes: u64, min 0;
     NumpyMaxHeaderBytes => numpy.max_header_bytes: u32, min 0;
     NumpyMaxLiteralDepth => numpy.max_literal_depth: u32, min 0;
     NumpyMaxDims => numpy.max_dims: u32, min 0;

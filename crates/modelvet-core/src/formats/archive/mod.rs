@@ -46,6 +46,10 @@ pub struct ArchiveLimits {
     /// stream that declares more is not decompressed (fail closed). Default
     /// 96 MiB (`xz -9` needs 65 MiB).
     pub max_decoder_memory_bytes: u64,
+    /// Longest tar GNU long name (`L`) or pax extended header (`x`) read;
+    /// `tarfile` reads any length, so a longer one stops the tar with an
+    /// error instead of being cut. Default 1 MiB.
+    pub max_tar_meta_bytes: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -58,6 +62,7 @@ impl Default for ArchiveLimits {
             max_ratio: 1000,
             crc_check_max_bytes: 64 << 20,
             max_decoder_memory_bytes: 96 << 20,
+            max_tar_meta_bytes: 1 << 20,
         }
     }
 }

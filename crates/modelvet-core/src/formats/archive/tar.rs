@@ -8,8 +8,6 @@ use crate::scan::ScanCtx;
 use crate::source::{read_window, ByteSource, ReadError, Window};
 
 const BLOCK: u64 = 512;
-/// Longest GNU long name or pax header read.
-const MAX_META: u64 = 64 * 1024;
 
 /// One regular file of a tar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +48,7 @@ pub fn read_entries(
     ctx: &mut ScanCtx<'_>,
 ) -> Result<Option<Vec<TarEntry>>, ReadError> {
     let max = ctx.limits().archive.max_entries;
+    let max_meta = ctx.limits().archive.max_tar_meta_bytes;
     let mut entries = Vec::new();
     let mut at = 0u64;
     let mut long_name: Option<String> = None;
@@ -97,7 +96,17 @@ pub fn read_entries(
         }
         match kind {
             b'L' | b'x' => {
-                let meta = read_window(src, data, size.min(MAX_META))?;
+                if size > max_meta {
+                    // Cutting it would name the next member otherwise than
+                    // `tarfile` does (a `path=` record past the cut).
+                    ctx.limit_hit(
+                        crate::LimitId::ArchiveMaxTarMetaBytes,
+                        max_meta,
+                        &format!("a {size}-byte tar long name or pax header at offset {at}"),
+                    );
+                    break;
+                }
+                let meta = read_window(src, data, size)?;
                 let text = String::from_utf8_lossy(&meta);
                 long_name = if kind == b'L' {
                     Some(text.trim_end_matches('\0').to_owned())

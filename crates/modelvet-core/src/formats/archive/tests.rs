@@ -156,6 +156,63 @@ fn legacy_checkpoint_is_recognised() {
     assert!(s.findings.is_empty(), "{:?}", s.findings);
 }
 
+/// A one-member tar whose header is retyped to `kind` (checksum redone).
+fn tar_of_kind(name: &str, data: &[u8], kind: u8) -> Vec<u8> {
+    let mut t = torch::tar(&[(name, data)]);
+    t[156] = kind;
+    t[148..156].copy_from_slice(b"        ");
+    let sum: u32 = t[..512].iter().map(|&b| u32::from(b)).sum();
+    t[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    t
+}
+
+/// A pax record as `tarfile` writes it: `<len> <key>=<value>\n`, `len`
+/// counting itself.
+fn pax_record(key: &str, value: &str) -> String {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}{body}").len() != len {
+        len += 1;
+    }
+    format!("{len}{body}")
+}
+
+#[test]
+fn pax_paths_are_read_however_long_the_header_up_to_the_limit() {
+    // A long comment record, then the path: `tarfile` names the member
+    // `../evil.pkl`, and so must the scan.
+    let mut pax = pax_record("comment", &"c".repeat(100_000));
+    pax.push_str(&pax_record("path", "../evil.pkl"));
+    let mut t = tar_of_kind("././@PaxHeader", pax.as_bytes(), b'x');
+    t.truncate(t.len() - 1024); // drop the end blocks, a member follows
+    t.extend_from_slice(&torch::tar(&[("ok.pkl", BENIGN_PICKLE)]));
+    let s = scan("a.tar", &t);
+    assert!(
+        rules(&s).contains(&"zip-path-traversal"),
+        "{:?}",
+        s.findings
+    );
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    // Past `archive.max_tar_meta_bytes` the tar stops with a limit error.
+    let opts = ScanOptions {
+        limits: crate::Limits {
+            archive: super::ArchiveLimits {
+                max_tar_meta_bytes: 50_000,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        ..ScanOptions::default()
+    };
+    let s = scan_artifact("a.tar", &mut SliceSource::new(&t), &opts);
+    let e = s.errors.first().expect("a limit error");
+    assert_eq!(
+        e.limit,
+        Some(crate::LimitId::ArchiveMaxTarMetaBytes),
+        "{e:?}"
+    );
+}
+
 #[test]
 fn legacy_tar_members_are_scanned() {
     let s = scan(
