@@ -199,20 +199,28 @@ fn memory_kib(bounds: Bounds<'_>) -> u32 {
 /// 100 MiB, and its output goes through the cap like every codec's.
 fn unzstd(reader: &mut BufReader<SourceReader<'_>>, out: &mut Capped) -> io::Result<()> {
     use std::io::BufRead;
+    // One frame decoder and one buffer for every frame: a stream of ten
+    // thousand tiny frames must not set up ten thousand decoders.
+    let mut decoder = ruzstd::decoding::FrameDecoder::new();
+    let mut buf = vec![0u8; CHUNK];
     loop {
         if reader.fill_buf()?.is_empty() {
             return Ok(());
         }
-        let mut frame = ruzstd::decoding::StreamingDecoder::new(&mut *reader)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-        copy(&mut frame, out)?;
+        let mut frame =
+            ruzstd::decoding::StreamingDecoder::new_with_decoder(&mut *reader, &mut decoder)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        copy_with(&mut frame, out, &mut buf)?;
     }
 }
 
 fn copy(reader: &mut dyn Read, out: &mut Capped) -> io::Result<()> {
-    let mut buf = vec![0u8; CHUNK];
+    copy_with(reader, out, &mut vec![0u8; CHUNK])
+}
+
+fn copy_with(reader: &mut dyn Read, out: &mut Capped, buf: &mut [u8]) -> io::Result<()> {
     loop {
-        let n = reader.read(&mut buf)?;
+        let n = reader.read(buf)?;
         if n == 0 {
             return Ok(());
         }
