@@ -579,6 +579,15 @@ impl Walker<'_, '_> {
                 self.ctx.push(f.with_severity(Severity::Critical).with_help(
                     "the pickle runs code on load when safe_mode is off; do not load the model",
                 ));
+                // `from_config` decodes it with `base64.b64decode` (non-strict,
+                // as `a2b_base64`) and gives it to `torch.load`: scan those
+                // bytes as the file they are, so the finding says what runs.
+                let module = get(&args, "module").and_then(Json::as_str);
+                if let Some(bytes) = module.and_then(super::bytecode::base64_decode) {
+                    let member = format!("{}#{pointer}/config/module", self.origin.label);
+                    let mut src = crate::source::SliceSource::new(&bytes);
+                    self.ctx.scan_nested(&member, &mut src);
+                }
             }
             Some(_) | None => {}
         }

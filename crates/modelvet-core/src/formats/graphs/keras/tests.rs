@@ -257,6 +257,20 @@ fn torch_module_wrapper_pickle_is_critical() {
         "output_shape": null}, "registered_name": null});
     let s = scan("m.h5", &h5(&sequential(vec![layer])));
     assert_eq!(load_time(&s).severity, Severity::Critical);
+    // The module bytes are what `torch.load` unpickles: they are scanned,
+    // and the finding names the call the pickle makes.
+    let payload = modelvet_testkit::pickle::os_system(2, "id > /tmp/pwned");
+    let layer = json!({"module": "keras.layers", "class_name": "TorchModuleWrapper", "config": {
+        "name": "torch_module_wrapper", "module": base64(&payload), "output_shape": null},
+        "registered_name": null});
+    let s = scan("m.h5", &h5(&sequential(vec![layer])));
+    assert_eq!(load_time(&s).severity, Severity::Critical);
+    let call = s
+        .findings
+        .iter()
+        .find(|f| f.rule_id.starts_with("pickle-") && f.severity == Severity::Critical)
+        .unwrap_or_else(|| panic!("the module's pickle was not scanned: {:#?}", s.findings));
+    assert!(call.message.contains("system"), "{}", call.message);
 }
 
 #[test]
