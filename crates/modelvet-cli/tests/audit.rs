@@ -6,18 +6,8 @@ use modelvet_testkit::replay::{standard, ReplayServer, Scenario};
 use serde_json::Value;
 use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
+mod common;
+use common::Run;
 
 fn audit(server: &ReplayServer, args: &[&str], token: Option<&str>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_modelvet"));
@@ -29,39 +19,16 @@ fn audit(server: &ReplayServer, args: &[&str], token: Option<&str>) -> Run {
     if let Some(t) = token {
         cmd.env("HF_TOKEN", t);
     }
-    let out = cmd.output().expect("run modelvet");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(cmd.output().expect("run modelvet"))
 }
 
 fn serve(scenario: Scenario) -> ReplayServer {
     ReplayServer::start(scenario, 0).expect("start replay server")
 }
 
-/// The report validates against docs/report.schema.json.
-fn assert_schema_valid(report: &Value) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema"))
-        .expect("schema is JSON");
-    assert!(
-        schema["properties"]["card"].is_object(),
-        "the schema does not describe the card"
-    );
-    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-}
-
 /// The report, card included, validates against docs/report.schema.json.
 fn assert_valid(report: &Value) {
-    assert_schema_valid(report);
+    common::assert_schema_valid(report, "card");
     assert!(report["card"].is_object(), "the report has no card");
 }
 
@@ -74,7 +41,7 @@ fn assert_failed_report(run: &Run, repo: &str, expected: &str) {
         run.stdout, run.stderr
     );
     let report = run.json();
-    assert_schema_valid(&report);
+    common::assert_schema_valid(&report, "card");
     assert_eq!(report["verdict"], "error");
     assert!(report.get("card").is_none(), "{report:#}");
     let errors = report["errors"].as_array().expect("errors");
@@ -423,7 +390,7 @@ fn failed_audits_still_print_a_json_report() {
 
     let bad_id = audit(&server, &["not a repo", "--format", "json"], None);
     assert_eq!(bad_id.code, 2);
-    assert_schema_valid(&bad_id.json());
+    common::assert_schema_valid(&bad_id.json(), "card");
     assert_eq!(bad_id.json()["verdict"], "error");
 
     // Nothing listens on port 9 of localhost: a network failure.
@@ -440,11 +407,7 @@ fn failed_audits_still_print_a_json_report() {
         .env_remove("HF_TOKEN")
         .output()
         .expect("run modelvet");
-    let offline = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let offline = Run::of(out);
     assert_failed_report(&offline, "a/b", "cannot reach http://127.0.0.1:9/");
 
     let limited = serve(Scenario {

@@ -12,6 +12,9 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+use common::Run;
+
 const DEMO_TREE: &str = include_str!("fixtures/provenance-demo.tree.json");
 const DEMO_ID: &str = "acme-research/provenance-demo";
 /// SYNTHETIC commit of the demo repo.
@@ -79,19 +82,6 @@ fn write_demo(dir: &Path) {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
-
 fn verify(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_modelvet"))
         .arg("verify")
@@ -101,11 +91,7 @@ fn verify(dir: &Path, args: &[&str]) -> Run {
         .env_remove("HF_TOKEN")
         .output()
         .expect("run modelvet");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(out)
 }
 
 fn hub_json(server: &ReplayServer, dir: &Path, repo: &str, extra: &[&str]) -> (i32, Value) {
@@ -114,24 +100,8 @@ fn hub_json(server: &ReplayServer, dir: &Path, repo: &str, extra: &[&str]) -> (i
     args.extend_from_slice(extra);
     let run = verify(dir, &args);
     let report = run.json();
-    assert_schema_valid(&report);
+    common::assert_schema_valid(&report, "provenance");
     (run.code, report)
-}
-
-/// The report validates against docs/report.schema.json.
-fn assert_schema_valid(report: &Value) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(
-        schema["properties"]["provenance"].is_object(),
-        "the schema does not describe provenance"
-    );
-    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 fn status(report: &Value, path: &str) -> String {
@@ -330,7 +300,7 @@ fn unreachable_hub_is_exit_2() {
     );
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     let r = run.json();
-    assert_schema_valid(&r);
+    common::assert_schema_valid(&r, "provenance");
     assert_eq!(r["verdict"], "error");
     assert!(r.get("provenance").is_none());
     assert!(!r["errors"].as_array().unwrap().is_empty());
@@ -370,7 +340,7 @@ fn manifest_from_the_system_sha256sum() {
     let run = verify(dir.path(), &["--manifest", m, "--format", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let r = run.json();
-    assert_schema_valid(&r);
+    common::assert_schema_valid(&r, "provenance");
     assert_eq!(r["provenance"]["source"]["format"], "sha256sum");
     assert_eq!(r["provenance"]["counts"]["match"], 3);
     assert_eq!(
@@ -461,7 +431,7 @@ fn malformed_manifest_is_exit_2() {
         );
         assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
         let r = run.json();
-        assert_schema_valid(&r);
+        common::assert_schema_valid(&r, "provenance");
         assert_eq!(r["verdict"], "error", "{name}");
         assert!(run.stderr.contains("not usable"), "{name}: {}", run.stderr);
     }
